@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# memhp driver Makefile (the kernel's own Makefile is in build/*/src).
+#
+#   make deps              install what is missing (apt-get), quietly
+#   make [kernel]          build build/$(IMPL)/bzImage (IMPL=ours by default)
+#   make check             build, then run every scenario in QEMU (KTAP)
+#   make check-all         make check for IMPL=ours and IMPL=upstream
+#   make demo              boot and narrate one full hot-plug cycle
+#   make shell             boot a guest with a shell and a QMP bridge
+#   make bench             memhp against the stock kernel (see bench.py)
+#
+#   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
+#   T="dimm probe"         run only these scenarios
+#   JOBS=N                 parallel build jobs
+
+IMPL ?= ours
+T ?=
+export MEMHP_BUILD ?= $(CURDIR)/build
+ifdef BASE_SHA256
+export MEMHP_BASE_SHA256 := $(BASE_SHA256)
+endif
+
+HARNESS := tools/testing/memory-hotplug
+PY := python3
+
+# Debian packages the build, the harness and the guest tools need.
+DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
+	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
+	gcc make perl xz-utils ccache rsync
+
+.PHONY: all kernel deps check check-all demo shell bench initrd clean distclean help
+
+all: kernel
+
+help:
+	@sed -n '3,17p' Makefile
+
+deps:
+	@missing=; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS    installing:$$missing"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+kernel: deps
+	@$(HARNESS)/tree.sh impl $(IMPL)
+	@$(HARNESS)/kbuild.sh $(IMPL)
+
+initrd: kernel
+	@$(HARNESS)/mkinitramfs.sh $(IMPL)
+
+check: initrd
+	@$(PY) $(HARNESS)/memhp_vm.py check $(IMPL) $(T)
+
+check-all:
+	@rc=0; \
+	$(MAKE) --no-print-directory check IMPL=ours || rc=1; \
+	$(MAKE) --no-print-directory check IMPL=upstream || rc=1; \
+	exit $$rc
+
+demo: initrd
+	@$(PY) $(HARNESS)/memhp_vm.py demo $(IMPL)
+
+shell: initrd
+	@$(PY) $(HARNESS)/memhp_vm.py shell $(IMPL)
+
+bench:
+	@$(MAKE) --no-print-directory initrd IMPL=ours
+	@$(MAKE) --no-print-directory initrd IMPL=upstream
+	@$(PY) $(HARNESS)/bench.py $(if $(QUICK),--quick)
+
+clean:
+	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs
+
+distclean:
+	rm -rf $(MEMHP_BUILD)

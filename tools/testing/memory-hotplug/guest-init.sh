@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the memhp test guest.
+#
+# Kernel command line:  memhp.test=NAME  runs /memhp/NAME.sh
+#                       memhp.test=shell gives an interactive shell
+#
+# ttyS0 carries the kernel console only.  ttyS1 is the control channel to the
+# host runner: every line the test prints goes there as "OUT <line>", requests
+# for the host (QMP commands, waits for QMP events) as "REQ <json>", each
+# answered by one JSON line.  The last line is "EXIT <rc>"; then the guest
+# reboots, which ends QEMU (-no-reboot).
+export PATH=/usr/sbin:/usr/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
+ln -sf /proc/self/fd /dev/fd
+
+test=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	memhp.test=*) test=${arg#memhp.test=} ;;
+	esac
+done
+
+stty -F /dev/ttyS1 raw -echo -onlcr 2>/dev/null
+exec 3<>/dev/ttyS1
+export MEMHP_CTL_FD=3
+
+if [ "$test" = shell ]; then
+	echo "memhp guest shell: 'memhp-qmp JSON' sends a QMP command to the host;"
+	echo "  e.g. memhp-qmp '{\"execute\":\"query-memory-devices\"}'"
+	echo "  helpers: . /memhp/lib_memhp.sh; dimm_add d1 1G; dimm_del d1"
+	cat >/usr/bin/memhp-qmp <<'EOF'
+#!/bin/sh
+printf 'REQ {"qmp": %s}\n' "$1" >&3
+IFS= read -r reply <&3
+echo "$reply"
+EOF
+	chmod 755 /usr/bin/memhp-qmp
+	setsid cttyhack sh -l
+	reboot -f
+fi
+
+script=/memhp/$test.sh
+if [ -x "$script" ]; then
+	cd /memhp
+	{ "$script" 2>&1; echo "EXITCODE $?"; } | while IFS= read -r line; do
+		case $line in
+		"EXITCODE "*) printf 'EXIT %s\n' "${line#EXITCODE }" >&3 ;;
+		*) printf 'OUT %s\n' "$line" >&3 ;;
+		esac
+	done
+else
+	printf 'OUT Bail out! no test named "%s"\n' "$test" >&3
+	printf 'EXIT 1\n' >&3
+fi
+sync
+reboot -f

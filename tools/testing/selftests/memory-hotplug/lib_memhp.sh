@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib_memhp.sh - helpers for the memhp guest scenarios (sourced, bash).
+#
+# KTAP output comes from the kselftest ktap_helpers.sh of the base tree.  Host
+# requests go over the control channel fd $MEMHP_CTL_FD (see guest-init.sh):
+# one "REQ <json>" line out, one JSON line back.  Hot-plug here is always a
+# real firmware event: QEMU device_add/device_del, not a kernel shortcut.
+
+. /memhp/upstream/ktap_helpers.sh
+
+MEM=/sys/devices/system/memory
+NODE=/sys/devices/system/node
+CTL=${MEMHP_CTL_FD:-3}
+BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
+REPLY=
+
+# ---- host channel -----------------------------------------------------------
+
+# host JSON: send one request, put the reply line in $REPLY; 0 unless an error.
+host()
+{
+	printf 'REQ %s\n' "$1" >&"$CTL"
+	IFS= read -r REPLY <&"$CTL"
+	case $REPLY in
+	*'"error"'*) return 1 ;;
+	esac
+	return 0
+}
+
+# qmp COMMAND [ARGUMENTS-JSON]
+qmp()
+{
+	host "{\"qmp\": {\"execute\": \"$1\", \"arguments\": ${2:-{\}}}}"
+}
+
+# wait_event NAME TIMEOUT [DATA-JSON]: consume one matching QMP event.
+wait_event()
+{
+	host "{\"wait_event\": \"$1\", \"timeout\": $2, \"data\": ${3:-{\}}}"
+}
+
+# note TEXT: put a line in the host's scenario log.
+note()
+{
+	host "{\"log\": \"$*\"}"
+}
+
+# ---- sizes, blocks and meminfo ------------------------------------------------
+
+# bytes 512M|1G|4096: print the size in bytes.
+bytes()
+{
+	case $1 in
+	*G) echo $((${1%G} << 30)) ;;
+	*M) echo $((${1%M} << 20)) ;;
+	*K) echo $((${1%K} << 10)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# blocks: ids of all memory blocks, ascending.
+blocks()
+{
+	local d
+	for d in $MEM/memory[0-9]*; do
+		[ -d "$d" ] && echo "${d##*/memory}"
+	done | sort -n
+}
+
+nr_blocks() { blocks | wc -l; }
+
+# new_blocks BEFORE-LIST: blocks present now that were not in BEFORE-LIST.
+new_blocks()
+{
+	local b
+	for b in $(blocks); do
+		case " $1 " in
+		*" $b "*) ;;
+		*) echo "$b" ;;
+		esac
+	done
+}
+
+state_of() { cat $MEM/memory$1/state; }
+zones_of() { cat $MEM/memory$1/valid_zones; }
+
+# all_in_state STATE BLOCK...: every block is in STATE.
+all_in_state()
+{
+	local want=$1 b
+	shift
+	for b in "$@"; do
+		[ "$(state_of "$b")" = "$want" ] || return 1
+	done
+	return 0
+}
+
+memtotal_kb() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+
+# wait_until TIMEOUT-SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_until()
+{
+	local tries=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+count_is() { [ "$(nr_blocks)" -eq "$1" ]; }
+
+# ---- real devices: pc-dimm over ACPI ---------------------------------------------
+
+# dimm_add ID SIZE [NODE]: plug a pc-dimm; 0 once QEMU accepted it.
+dimm_add()
+{
+	local node=
+	[ -n "${3:-}" ] && node=", \"node\": $3"
+	qmp object-add "{\"qom-type\": \"memory-backend-ram\", \"id\": \"mem-$1\", \"size\": $(bytes "$2")}" &&
+		qmp device_add "{\"driver\": \"pc-dimm\", \"id\": \"$1\", \"memdev\": \"mem-$1\"$node}"
+}
+
+# dimm_plug ID SIZE [NODE]: plug and wait until all its blocks are present;
+# prints the new block ids.
+dimm_plug()
+{
+	local before want
+	before=$(blocks | tr '\n' ' ')
+	want=$(($(nr_blocks) + $(bytes "$2") / BLOCK_SIZE))
+	dimm_add "$@" || return 1
+	wait_until 60 count_is "$want" || return 1
+	new_blocks "$before"
+}
+
+# dimm_unplug ID [TIMEOUT]: ask the guest to eject (ACPI), 0 once QEMU reports
+# DEVICE_DELETED and the backend is gone.
+dimm_unplug()
+{
+	qmp device_del "{\"id\": \"$1\"}" || return 1
+	wait_event DEVICE_DELETED "${2:-60}" "{\"device\": \"$1\"}" || return 1
+	qmp object-del "{\"id\": \"mem-$1\"}"
+}
+
+# online_blocks HOW BLOCK...: write HOW to each block's state.
+online_blocks()
+{
+	local how=$1 b
+	shift
+	for b in "$@"; do
+		echo "$how" >$MEM/memory$b/state || return 1
+	done
+}
+
+# ---- kernel log ---------------------------------------------------------------
+
+# kmsg_mark: remember where the kernel log is now; kmsg_since prints what came after.
+kmsg_mark() { KMSG_MARK=$(dmesg | wc -l); }
+kmsg_since() { dmesg | tail -n +$((KMSG_MARK + 1)); }
+
+# check DESCRIPTION COMMAND...: one KTAP case from a command's status.
+check()
+{
+	local desc=$1
+	shift
+	if "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# c. pc-dimm over ACPI: hot-add, the three ways to online, MemTotal
+#    accounting, offline, eject that succeeds and eject that must fail.
+#
+# memhp-qemu: -m 1G,slots=4,maxmem=16G
+# memhp-timeout: 300
+. /memhp/lib_memhp.sh
+
+ktap_print_header
+ktap_set_plan 16
+
+KB=$((BLOCK_SIZE / 1024))
+udevadm monitor --kernel --subsystem-match=memory >/tmp/uevents 2>&1 &
+MON=$!
+sleep 1
+
+# uevents ACTION BLOCK...: the monitor saw ACTION for each block.
+uevents()
+{
+	local action=$1 b
+	shift
+	sleep 0.5
+	for b in "$@"; do
+		grep -q "KERNEL\[.*\] $action .*/memory$b (memory)" /tmp/uevents ||
+			{ echo "# no '$action' uevent for memory$b"; return 1; }
+	done
+}
+
+total0=$(memtotal_kb)
+d1=$(dimm_plug d1 1G)
+B=($d1)
+M=("${B[@]:2}")
+check "1G pc-dimm hot-add brings 8 new blocks (${B[*]})" [ ${#B[@]} -eq 8 ]
+check "new blocks arrive offline" all_in_state offline ${B[@]}
+check "an 'add' uevent for every new block" uevents add ${B[@]}
+z=$(zones_of ${B[0]})
+check "offline block's valid_zones offers Normal and Movable ('$z')" \
+	eval '[[ " $z " == *" Normal "* && " $z " == *" Movable "* ]]'
+check "MemTotal does not change before onlining" [ "$(memtotal_kb)" -eq "$total0" ]
+
+check "'online' onlines a block into one of its valid zones" \
+	eval 'online_blocks online ${B[0]} && [ "$(state_of ${B[0]})" = online ] && [[ " $z " == *" $(zones_of ${B[0]}) "* ]]'
+check "'online_kernel' onlines into Normal" \
+	eval 'online_blocks online_kernel ${B[1]} && [ "$(zones_of ${B[1]})" = Normal ]'
+check "'online_movable' onlines the other 6 blocks into Movable" \
+	eval 'online_blocks online_movable ${M[@]} && [ "$(cat $(printf "$MEM/memory%s/valid_zones " ${M[@]}) | sort -u)" = Movable ]'
+check "an 'online' uevent for every onlined block" uevents online $d1
+check "MemTotal grew by exactly 8 blocks" [ "$(memtotal_kb)" -eq $((total0 + 8 * KB)) ]
+
+online_blocks offline ${M[@]}
+check "offlining the 6 Movable blocks shrinks MemTotal by exactly 6 blocks" \
+	eval 'all_in_state offline ${M[@]} && [ "$(memtotal_kb)" -eq $((total0 + 2 * KB)) ]'
+
+# A second DIMM, all Movable: the ACPI eject offlines and removes it.
+d2=$(dimm_plug d2 512M)
+online_blocks online_movable $d2
+: >/tmp/uevents
+check "device_del of an all-Movable DIMM: DEVICE_DELETED from QEMU" dimm_unplug d2
+gone() { local b; for b in $d2; do [ ! -e $MEM/memory$b ] || return 1; done; }
+check "its blocks are gone, with 'offline' and 'remove' uevents" \
+	eval 'gone && uevents offline $d2 && uevents remove $d2'
+
+# d1 keeps two kernel-zone blocks; ZONE_NORMAL exists only there (boot
+# memory is all below 4G), so kernel allocations land in them.  Make some.
+online_blocks online_movable ${M[@]}
+mkdir -p /tmp/pin
+for i in $(seq 3000); do mkdir /tmp/pin/$i; done
+qmp device_del '{"id": "d1"}'
+status=
+for i in 1 2 3 4 5 6 7 8; do
+	wait_event ACPI_DEVICE_OST 30 '{"info": {"device": "d1", "source": 3}}' || break
+	status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
+	[ "$status" != 132 ] && break
+done
+check "device_del of a DIMM with pinned Normal blocks fails: _OST status 130 (busy), got '$status'" \
+	[ "$status" = 130 ]
+check "the guest lives on with all 8 blocks of the busy DIMM present and online" \
+	eval 'wait_until 10 all_in_state online $d1'
+check "no DEVICE_DELETED for the busy DIMM" eval '! wait_event DEVICE_DELETED 2 "{\"device\": \"d1\"}"'
+
+kill $MON
+ktap_finished

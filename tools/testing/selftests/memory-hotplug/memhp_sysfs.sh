@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# a. The sysfs layout user space reads: /sys/devices/system/memory and the
+#    node links, on a freshly booted guest (boot memory only).
+#
+# memhp-qemu: -m 1G,slots=4,maxmem=16G
+. /memhp/lib_memhp.sh
+
+ktap_print_header
+ktap_set_plan 11
+
+# mode FILE: octal permission bits.
+mode() { stat -c %a "$1"; }
+
+bsb=$(cat $MEM/block_size_bytes)
+block_size_format()
+{
+	# lowercase hex, no 0x, a power of two of at least one 128 MiB section
+	[[ $bsb =~ ^[0-9a-f]+$ ]] || return 1
+	local v=$((0x$bsb))
+	[ $((v & (v - 1))) -eq 0 ] && [ $v -ge $((128 << 20)) ] &&
+		[ "$(mode $MEM/block_size_bytes)" = 444 ]
+}
+check "block_size_bytes is lowercase hex without 0x, a power of two >= 128M (${bsb})" \
+	block_size_format
+
+check "at least one memory block exists" [ "$(nr_blocks)" -gt 0 ]
+
+# every block: phys_index is %08x of the directory's number
+phys_index_matches()
+{
+	local b
+	for b in $(blocks); do
+		[ "$(cat $MEM/memory$b/phys_index)" = "$(printf %08x "$b")" ] ||
+			{ echo "# memory$b phys_index $(cat $MEM/memory$b/phys_index)"; return 1; }
+	done
+}
+check "every memoryN has phys_index = N as %08x" phys_index_matches
+
+files_and_modes()
+{
+	local b f want
+	for b in $(blocks); do
+		for f in state:644 online:644 phys_index:444 phys_device:444 \
+			removable:444 valid_zones:444 uevent:644; do
+			want=${f#*:}
+			[ "$(mode $MEM/memory$b/${f%:*})" = "$want" ] ||
+				{ echo "# memory$b/${f%:*} mode $(mode $MEM/memory$b/${f%:*}) != $want"; return 1; }
+		done
+	done
+}
+check "every memoryN has state, online, phys_index, phys_device, removable, valid_zones with the right modes" \
+	files_and_modes
+
+values_consistent()
+{
+	local b st on
+	for b in $(blocks); do
+		st=$(state_of "$b")
+		on=$(cat $MEM/memory$b/online)
+		case $st:$on in
+		online:1 | offline:0) ;;
+		*) echo "# memory$b state=$st online=$on"; return 1 ;;
+		esac
+		[ "$(cat $MEM/memory$b/phys_device)" = 0 ] || return 1
+		[ "$(cat $MEM/memory$b/removable)" = 1 ] || return 1
+	done
+}
+check "state/online agree, phys_device is 0, removable is 1" values_consistent
+
+zones_of_online()
+{
+	local b z
+	for b in $(blocks); do
+		z=$(zones_of "$b")
+		case $z in
+		DMA | DMA32 | Normal | Movable | none) ;;
+		*) echo "# memory$b valid_zones '$z'"; return 1 ;;
+		esac
+	done
+}
+check "valid_zones of an online block names one zone (or none)" zones_of_online
+
+node_links_both_ways()
+{
+	local b links n
+	for b in $(blocks); do
+		links=$(ls -d $MEM/memory$b/node[0-9]* 2>/dev/null | wc -l)
+		[ "$links" -eq 1 ] || { echo "# memory$b has $links node links"; return 1; }
+		n=$(basename $MEM/memory$b/node[0-9]*)
+		[ "$(readlink -f $MEM/memory$b/$n)" = "$(readlink -f $NODE/$n)" ] || return 1
+		[ "$(readlink -f $NODE/$n/memory$b)" = "$(readlink -f $MEM/memory$b)" ] ||
+			{ echo "# $n/memory$b missing"; return 1; }
+	done
+}
+check "every block links to its node and the node links back" node_links_both_ways
+
+online_covers_memtotal()
+{
+	local on
+	on=$(grep -l '^online' $MEM/memory*/state | wc -l)
+	[ $((on * BLOCK_SIZE / 1024)) -ge "$(memtotal_kb)" ]
+}
+check "online blocks cover MemTotal" online_covers_memtotal
+
+check "auto_online_blocks reads 'offline' (config default) and is rw" \
+	eval '[ "$(cat $MEM/auto_online_blocks)" = offline ] && [ "$(mode $MEM/auto_online_blocks)" = 644 ]'
+
+check "probe exists and is write-only (CONFIG_ARCH_MEMORY_PROBE)" \
+	eval '[ "$(mode $MEM/probe)" = 200 ]'
+
+uevent_env()
+{
+	# the memory bus adds nothing to the uevent environment
+	[ -z "$(cat $MEM/memory0/uevent)" ] &&
+		[ "$(readlink -f $MEM/memory0/subsystem)" = "$(readlink -f /sys/bus/memory)" ]
+}
+check "memoryN/uevent is empty and subsystem is the memory bus" uevent_env
+
+ktap_finished
