@@ -40,15 +40,16 @@ export MEMHP_CTL_FD=3
 if [ "$test" = shell ]; then
 	echo "memhp guest shell: 'memhp-qmp JSON' sends a QMP command to the host;"
 	echo "  e.g. memhp-qmp '{\"execute\":\"query-memory-devices\"}'"
-	echo "  helpers: . /memhp/lib_memhp.sh; dimm_add d1 1G; dimm_del d1"
+	echo "  helpers: . /memhp/lib_memhp.sh; dimm_plug d1 1G; dimm_unplug d1"
 	cat >/usr/bin/memhp-qmp <<'EOF'
 #!/bin/sh
+{ : >&3; } 2>/dev/null || exec 3<>/dev/ttyS1
 printf 'REQ {"qmp": %s}\n' "$1" >&3
 IFS= read -r reply <&3
 echo "$reply"
 EOF
 	chmod 755 /usr/bin/memhp-qmp
-	setsid cttyhack sh -l
+	setsid cttyhack bash -l
 	reboot -f
 fi
 

@@ -22,20 +22,26 @@ before=$(blocks | tr '\n' ' ')
 echo "qmp: object-add memory-backend-ram id=mem-d1 size=1G; device_add pc-dimm id=d1"
 dimm_add d1 1G || fail "QEMU refused the DIMM: $REPLY"
 wait_until 60 count_is $(($(echo $before | wc -w) + 8)) || fail "blocks did not appear"
-new=$(new_blocks "$before")
+new=$(new_blocks "$before" | tr "\n" " ")
+new=${new% }
 echo "the guest's ACPI PNP0C80 driver added blocks: $(echo $new)"
 run lsmem -a -o RANGE,SIZE,STATE,BLOCK,ZONES
 
 say "online the new blocks as movable (chmem -e -z Movable)"
 first=${new%% *}
 last=${new##* }
-run chmem -v -e -z Movable -b $first-$last
+t0=$(memtotal_kb)
+run chmem -v -e -z Movable -b $first-$last || fail "chmem -e"
 run lsmem -o RANGE,SIZE,STATE,BLOCK,ZONES
 run meminfo
+[ "$(memtotal_kb)" -eq $((t0 + (1 << 20))) ] || fail "MemTotal did not grow by 1 GiB"
+echo "MemTotal grew by exactly 1 GiB"
 
 say "offline them again (chmem -d): pages migrate out, MemTotal shrinks"
-run chmem -v -d -b $first-$last
+run chmem -v -d -b $first-$last || fail "chmem -d"
 run meminfo
+[ "$(memtotal_kb)" -eq "$t0" ] || fail "MemTotal did not shrink back"
+echo "MemTotal is back where it was"
 
 say "host: device_del d1 -> ACPI eject request -> guest removes the blocks"
 echo "qmp: device_del d1; wait for DEVICE_DELETED"

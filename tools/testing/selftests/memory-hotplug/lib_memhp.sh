@@ -12,6 +12,8 @@
 MEM=/sys/devices/system/memory
 NODE=/sys/devices/system/node
 CTL=${MEMHP_CTL_FD:-3}
+# an interactive shell may not have inherited the channel: open it
+{ : >&"$CTL"; } 2>/dev/null || eval "exec $CTL<>/dev/ttyS1"
 BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
 REPLY=
 
