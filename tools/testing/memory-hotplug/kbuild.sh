@@ -20,14 +20,17 @@ OUT=$BUILD/$IMPL
 SRC=$OUT/src
 OBJ=$OUT/obj
 FRAG=$TOP/kernel/configs/memhp.config
+FRAGS=$FRAG
+# options only our tree has (our KUnit suites)
+[ "$IMPL" = ours ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-ours.config"
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "kbuild.sh: error: $*" >&2; exit 1; }
 
-# Every CONFIG_X=v / "# CONFIG_X is not set" of the fragment must hold in .config.
+# Every CONFIG_X=v / "# CONFIG_X is not set" of the fragments must hold in .config.
 verify_config() {
 	local bad=0 line opt want got
-	while IFS= read -r line; do
+	cat $FRAGS | while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
 			opt=${line%%=*} want=${line#*=} ;;
@@ -39,22 +42,25 @@ verify_config() {
 		[ -z "$got" ] && grep -qx "# $opt is not set" "$OBJ/.config" && got=n
 		[ -z "$got" ] && [ "$want" = n ] && got=n
 		if [ "$got" != "$want" ]; then
-			echo "kbuild.sh: error: $opt=$want requested by $(basename "$FRAG"), .config has '${got:-<absent>}'" >&2
-			bad=1
+			echo "kbuild.sh: error: $opt=$want requested by kernel/configs, .config has '${got:-<absent>}'" >&2
+			echo bad
 		fi
-	done <"$FRAG"
-	[ $bad = 0 ] || die "config for $IMPL is missing requested options (see above)"
+	done | grep -q . && die "config for $IMPL is missing requested options (see above)"
+	return 0
 }
 
 configure() {
 	mkdir -p "$OBJ"
-	if [ -f "$OBJ/.config" ] && [ "$OBJ/.config" -nt "$FRAG" ] &&
-		[ -f "$OBJ/.memhp-config-ok" ]; then
+	local f fresh=1
+	for f in $FRAGS "$SRC/.memhp-kconfig-stamp"; do
+		[ "$OBJ/.config" -nt "$f" ] || fresh=0
+	done
+	if [ $fresh = 1 ] && [ -f "$OBJ/.memhp-config-ok" ]; then
 		return 0
 	fi
-	echo "  CONFIG  $IMPL: allnoconfig + $(basename "$FRAG")"
+	echo "  CONFIG  $IMPL: allnoconfig + $(cd "$TOP" && echo $FRAGS | sed "s|$TOP/||g")"
 	rm -f "$OBJ/.memhp-config-ok"
-	(cd "$SRC" && scripts/kconfig/merge_config.sh -n -O "$OBJ" "$FRAG") \
+	(cd "$SRC" && scripts/kconfig/merge_config.sh -n -O "$OBJ" $FRAGS) \
 		>"$OBJ/merge_config.log" 2>&1 ||
 		{ tail -20 "$OBJ/merge_config.log"; die "merge_config.sh failed"; }
 	verify_config

@@ -125,6 +125,8 @@ sync_patches() {
 			<"$TOP/patches/$p" || die "patches/$p does not apply"
 	done
 	echo "$sum" >"$stamp"
+	# a patch may change Kconfig: make kbuild.sh regenerate .config
+	touch "$SRC/.memhp-kconfig-stamp"
 }
 
 make_impl() {

@@ -75,6 +75,7 @@ probe|-1|EINVAL
 probe|0x100000000 junk|EINVAL
 probe|$HUGE|ERANGE
 probe|0x100001000|EINVAL
+probe|0x7ffffff8000000|E2BIG
 probe|$(printf 0x%x $((OFF * BLOCK_SIZE)))|EEXIST
 "
 

@@ -8,7 +8,7 @@
 . /memhp/lib_memhp.sh
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 13
 
 # mode FILE: octal permission bits.
 mode() { stat -c %a "$1"; }
@@ -117,5 +117,35 @@ uevent_env()
 		[ "$(readlink -f $MEM/memory0/subsystem)" = "$(readlink -f /sys/bus/memory)" ]
 }
 check "memoryN/uevent is empty and subsystem is the memory bus" uevent_env
+
+# bytes_are FILE TEXT: FILE holds exactly TEXT and a newline.
+bytes_are()
+{
+	[ "$(od -An -c "$1" | tr -s ' ')" = "$(printf '%s\n' "$2" | od -An -c | tr -s ' ')" ] ||
+		{ echo "# $1: $(od -An -c "$1")"; return 1; }
+}
+exact_bytes()
+{
+	bytes_are $MEM/block_size_bytes "$(printf %x $BLOCK_SIZE)" &&
+		bytes_are $MEM/memory0/phys_index 00000000 &&
+		bytes_are $MEM/memory0/valid_zones none &&
+		bytes_are $MEM/memory1/valid_zones DMA32 &&
+		bytes_are $MEM/memory1/state online &&
+		bytes_are $MEM/memory1/online 1 &&
+		bytes_are $MEM/memory1/phys_device 0 &&
+		bytes_are $MEM/memory1/removable 1
+}
+check "exact bytes: block_size_bytes, phys_index, valid_zones (none, DMA32), state, online, phys_device, removable" \
+	exact_bytes
+
+auto_round_trip()
+{
+	local t
+	for t in online online_kernel online_movable offline; do
+		echo $t >$MEM/auto_online_blocks || return 1
+		bytes_are $MEM/auto_online_blocks $t || return 1
+	done
+}
+check "auto_online_blocks reads back each policy written to it, exactly" auto_round_trip
 
 ktap_finished

@@ -1,0 +1,1179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory block devices: /sys/devices/system/memory (memhp).
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+
+/**
+ * DOC: memory block devices
+ *
+ * Memory is hot(un)plugged in sparsemem sections, and handed to user space
+ * in memory blocks: ``sections_per_block`` aligned sections (128 MiB on most
+ * x86 machines) under one device, ``/sys/devices/system/memory/memoryN``,
+ * where N is the block id (physical address / block size).
+ *
+ * Layers.  This file owns the devices, their sysfs files, the memory
+ * notifier chain and memory groups.  It never touches pages: onlining and
+ * offlining a block is delegated to mm/memory_hotplug.c (zone_for_pfn_range(),
+ * online_pages(), offline_pages(), the memmap_on_memory helpers), and the
+ * node links to drivers/base/node.c.
+ *
+ * Transitions.  A block is MEM_ONLINE, MEM_OFFLINE, or MEM_GOING_OFFLINE
+ * while an offline runs.  Every change goes through the driver core
+ * (device_online()/device_offline() -> memory_subsys_online()/_offline()),
+ * so it holds the device hotplug lock and the block's device lock, and user
+ * space sees "online"/"offline" uevents.  A sysfs "state" write picks the
+ * online type for that one request.
+ *
+ * Data structures and their cost (n = number of blocks):
+ *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
+ *    pfn: O(log n) (in practice a couple of radix-tree levels); walking a
+ *    range visits only the blocks present in it, O(k + log n) for k blocks;
+ *    for_each_memory_block() is O(n).  Adding a block is O(log n), so
+ *    hot-adding 64 GiB (512 blocks) costs no per-block scan of the others.
+ *  - ``memory_groups``: allocating xarray, id -> group; dynamic groups carry
+ *    a mark so the online policy walks only those.
+ *  - ``memory_chain``: blocking notifier chain sorted by priority.
+ *
+ * Locking: the device hotplug lock (lock_device_hotplug()) serializes
+ * adding and removing blocks and groups, and every state change; lookups
+ * documented as "under the device hotplug lock" rely on it to keep the block
+ * alive until they take a device reference.  The xarrays' own locks make a
+ * single lookup safe at any time.  The block's device lock (taken by the
+ * driver core) additionally covers @state, @online_type and @zone.
+ */
+
+#define pr_fmt(fmt) "memhp: " fmt
+
+#include <linux/capability.h>
+#include <linux/crash_core.h>
+#include <linux/device.h>
+#include <linux/init.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <linux/stat.h>
+#include <linux/xarray.h>
+
+/* ------------------------------------------------------------------------
+ * Data
+ */
+
+/* Sections in each block: a power of two fixed by memory_dev_init(). */
+static unsigned long sections_per_block __ro_after_init;
+
+/*
+ * Every registered block by id.  Stores and erases happen under the device
+ * hotplug lock; lookups may happen anywhere (the xarray locks itself).
+ */
+static DEFINE_XARRAY(memory_blocks);
+
+/*
+ * Every memory group by id (allocated ids).  Dynamic groups carry
+ * MEMORY_GROUP_DYNAMIC.  Changed under the device hotplug lock.
+ */
+static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
+#define MEMORY_GROUP_DYNAMIC	XA_MARK_1
+
+/* Subscribers to block events, highest priority first. */
+static BLOCKING_NOTIFIER_HEAD(memory_chain);
+
+/* The names of enum mmop, as sysfs reads and writes them. */
+static const struct {
+	enum mmop type;
+	const char *name;
+} online_types[] = {
+	{ MMOP_ONLINE_MOVABLE, "online_movable" },
+	{ MMOP_ONLINE_KERNEL, "online_kernel" },
+	{ MMOP_ONLINE, "online" },
+	{ MMOP_OFFLINE, "offline" },
+};
+
+static int memory_subsys_online(struct device *dev);
+static int memory_subsys_offline(struct device *dev);
+
+static const struct bus_type memory_subsys = {
+	.name = "memory",
+	.dev_name = "memory",
+	.online = memory_subsys_online,
+	.offline = memory_subsys_offline,
+};
+
+/* ------------------------------------------------------------------------
+ * Small helpers: ids, spans, names
+ */
+
+static inline struct memory_block *to_memory_block(struct device *dev)
+{
+	return container_of(dev, struct memory_block, dev);
+}
+
+static unsigned long pages_per_block(void)
+{
+	return PAGES_PER_SECTION * sections_per_block;
+}
+
+static unsigned long section_to_block_id(unsigned long section_nr)
+{
+	return section_nr / sections_per_block;
+}
+
+static unsigned long pfn_to_block_id(unsigned long pfn)
+{
+	return section_to_block_id(pfn_to_section_nr(pfn));
+}
+
+static unsigned long phys_to_block_id(u64 addr)
+{
+	return pfn_to_block_id(PFN_DOWN(addr));
+}
+
+static unsigned long block_id(const struct memory_block *mem)
+{
+	return section_to_block_id(mem->start_section_nr);
+}
+
+static unsigned long block_start_pfn(const struct memory_block *mem)
+{
+	return section_nr_to_pfn(mem->start_section_nr);
+}
+
+/*
+ * The pfns of a block as onlining sees them: a memmap_on_memory block keeps
+ * its own memmap in its first @nr_vmemmap pages, which never reach the
+ * buddy allocator.
+ */
+struct block_span {
+	unsigned long start_pfn;	/* first pfn of the block */
+	unsigned long nr_pages;		/* all pages of the block */
+	unsigned long nr_vmemmap;	/* leading pages holding the memmap */
+};
+
+static struct block_span span_of(const struct memory_block *mem)
+{
+	struct block_span span = {
+		.start_pfn = block_start_pfn(mem),
+		.nr_pages = pages_per_block(),
+		.nr_vmemmap = mem->altmap ? mem->altmap->free : 0,
+	};
+
+	return span;
+}
+
+/* The event argument of MEM_PREPARE_ONLINE / MEM_FINISH_OFFLINE. */
+static struct memory_notify span_notify(const struct block_span *span)
+{
+	struct memory_notify arg = {
+		.altmap_start_pfn = span->start_pfn,
+		.altmap_nr_pages = span->nr_vmemmap,
+		.start_pfn = span->start_pfn + span->nr_vmemmap,
+		.nr_pages = span->nr_pages - span->nr_vmemmap,
+		.status_change_nid = NUMA_NO_NODE,
+		.status_change_nid_normal = NUMA_NO_NODE,
+	};
+
+	return arg;
+}
+
+static const char *online_type_name(enum mmop type)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(online_types); i++)
+		if (online_types[i].type == type)
+			return online_types[i].name;
+	return "unknown";
+}
+
+/**
+ * mhp_online_type_from_str() - parse an online type as sysfs writes it
+ * @str: "offline", "online", "online_kernel" or "online_movable", with at
+ *	most one trailing newline; case matters.
+ *
+ * Context: Any context.
+ * Return: the enum mmop value, or -EINVAL.
+ */
+int mhp_online_type_from_str(const char *str)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(online_types); i++)
+		if (sysfs_streq(str, online_types[i].name))
+			return online_types[i].type;
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------------------
+ * Notifier chain
+ */
+
+/**
+ * memory_notify() - send a memory block event to every subscriber
+ * @val: the event, an enum memory_block_state value.
+ * @v: its struct memory_notify.
+ *
+ * Context: Process context, with mem_hotplug_lock held for writing.
+ * Return: the last callback's NOTIFY_* value (use notifier_to_errno()).
+ */
+int memory_notify(unsigned long val, void *v)
+{
+	return blocking_notifier_call_chain(&memory_chain, val, v);
+}
+
+/* Documented with the prototypes in <linux/memory.h>. */
+int register_memory_notifier(struct notifier_block *nb)
+{
+	int ret = blocking_notifier_chain_register(&memory_chain, nb);
+
+	return ret;
+}
+EXPORT_SYMBOL(register_memory_notifier);
+
+/*
+ * Send @event down @chain; when a callback vetoes it, send @cancel to every
+ * callback (also those after the one that vetoed) and return the veto as an
+ * errno.
+ */
+static int __maybe_unused
+memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
+			      unsigned long event, unsigned long cancel,
+			      struct memory_notify *arg)
+{
+	int err = notifier_to_errno(blocking_notifier_call_chain(chain, event, arg));
+
+	if (err)
+		blocking_notifier_call_chain(chain, cancel, arg);
+	return err;
+}
+
+void unregister_memory_notifier(struct notifier_block *nb)
+{
+	if (blocking_notifier_chain_unregister(&memory_chain, nb))
+		pr_debug("%ps was not a memory notifier\n", nb->notifier_call);
+}
+EXPORT_SYMBOL(unregister_memory_notifier);
+
+/* ------------------------------------------------------------------------
+ * Hardware poison counters (memory failure)
+ */
+
+#if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
+static struct memory_block *find_memory_block_by_id(unsigned long id);
+
+static unsigned long memblk_nr_poison(struct memory_block *mem)
+{
+	return atomic_long_read(&mem->nr_hwpoison);
+}
+
+static void memblk_poison_add(unsigned long pfn, long delta)
+{
+	struct memory_block *mem = find_memory_block_by_id(pfn_to_block_id(pfn));
+
+	if (!mem)
+		return;
+	atomic_long_add(delta, &mem->nr_hwpoison);
+	put_device(&mem->dev);
+}
+
+void memblk_nr_poison_inc(unsigned long pfn)
+{
+	memblk_poison_add(pfn, 1);
+}
+
+void memblk_nr_poison_sub(unsigned long pfn, long i)
+{
+	memblk_poison_add(pfn, -i);
+}
+#else
+static inline unsigned long memblk_nr_poison(struct memory_block *mem)
+{
+	return 0;
+}
+#endif
+
+/* ------------------------------------------------------------------------
+ * Online and offline of one block
+ */
+
+/*
+ * Bring the span's pages into @zone: first the memmap_on_memory pages, then
+ * the rest to the buddy allocator; the memmap pages are accounted once the
+ * rest succeeded.  Undoes itself on failure.
+ */
+static int online_span(struct memory_block *mem, const struct block_span *span,
+		       struct zone *zone)
+{
+	unsigned long first = span->start_pfn + span->nr_vmemmap;
+	unsigned long count = span->nr_pages - span->nr_vmemmap;
+	int ret;
+
+	if (span->nr_vmemmap) {
+		ret = mhp_init_memmap_on_memory(span->start_pfn, span->nr_vmemmap,
+						zone, mem->altmap->inaccessible);
+		if (ret)
+			return ret;
+	}
+	ret = online_pages(first, count, zone, mem->group);
+	if (ret)
+		goto err_deinit_memmap;
+	if (span->nr_vmemmap)
+		adjust_present_page_count(pfn_to_page(span->start_pfn),
+					  mem->group, span->nr_vmemmap);
+	return 0;
+
+err_deinit_memmap:
+	if (span->nr_vmemmap)
+		mhp_deinit_memmap_on_memory(span->start_pfn, span->nr_vmemmap);
+	return ret;
+}
+
+/* Online @mem as mem->online_type asks; mem_hotplug_lock held. */
+static int __memory_block_online(struct memory_block *mem)
+{
+	struct block_span span = span_of(mem);
+	struct memory_notify arg = span_notify(&span);
+	struct zone *zone;
+	int ret;
+
+	zone = zone_for_pfn_range(mem->online_type, mem->nid, mem->group,
+				  span.start_pfn, span.nr_pages);
+	ret = notifier_to_errno(memory_notify(MEM_PREPARE_ONLINE, &arg));
+	if (ret)
+		return ret;
+	ret = online_span(mem, &span, zone);
+	if (ret) {
+		/* tell PREPARE_ONLINE subscribers it is over */
+		memory_notify(MEM_FINISH_OFFLINE, &arg);
+		return ret;
+	}
+	mem->zone = zone;
+	return 0;
+}
+
+/* Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held. */
+static int __memory_block_offline(struct memory_block *mem)
+{
+	struct block_span span = span_of(mem);
+	struct memory_notify arg = span_notify(&span);
+	struct page *first = pfn_to_page(span.start_pfn);
+	int ret;
+
+	/* the memmap pages leave the zone first, so it can shrink to empty */
+	if (span.nr_vmemmap)
+		adjust_present_page_count(first, mem->group, -span.nr_vmemmap);
+	ret = offline_pages(arg.start_pfn, arg.nr_pages, mem->zone, mem->group);
+	if (ret) {
+		if (span.nr_vmemmap)
+			adjust_present_page_count(first, mem->group,
+						  span.nr_vmemmap);
+		return ret;
+	}
+	if (span.nr_vmemmap)
+		mhp_deinit_memmap_on_memory(span.start_pfn, span.nr_vmemmap);
+	mem->zone = NULL;
+	memory_notify(MEM_FINISH_OFFLINE, &arg);
+	return 0;
+}
+
+static int memory_block_online(struct memory_block *mem)
+{
+	int ret;
+
+	if (memblk_nr_poison(mem))
+		return -EHWPOISON;
+	mem_hotplug_begin();
+	ret = __memory_block_online(mem);
+	mem_hotplug_done();
+	return ret;
+}
+
+static int memory_block_offline(struct memory_block *mem)
+{
+	int ret;
+
+	/* a block spanning zones or nodes has no single zone to leave */
+	if (!mem->zone)
+		return -EINVAL;
+	mem_hotplug_begin();
+	ret = __memory_block_offline(mem);
+	mem_hotplug_done();
+	return ret;
+}
+
+/* bus_type.online: called by device_online() with the device locked. */
+static int memory_subsys_online(struct device *dev)
+{
+	struct memory_block *mem = to_memory_block(dev);
+	int ret;
+
+	device_lock_assert(dev);
+	if (mem->state == MEM_ONLINE)
+		return 0;
+	if (mem->state != MEM_OFFLINE)
+		return -EINVAL;
+	/* device_online() without a state write means plain "online" */
+	if (mem->online_type == MMOP_OFFLINE)
+		mem->online_type = MMOP_ONLINE;
+	ret = memory_block_online(mem);
+	if (!ret)
+		mem->state = MEM_ONLINE;
+	/* the type was for this request only */
+	mem->online_type = MMOP_OFFLINE;
+	return ret;
+}
+
+/* bus_type.offline: called by device_offline() with the device locked. */
+static int memory_subsys_offline(struct device *dev)
+{
+	struct memory_block *mem = to_memory_block(dev);
+	int ret;
+
+	device_lock_assert(dev);
+	if (mem->state == MEM_OFFLINE)
+		return 0;
+	if (mem->state != MEM_ONLINE)
+		return -EINVAL;
+	mem->state = MEM_GOING_OFFLINE;
+	ret = memory_block_offline(mem);
+	mem->state = ret ? MEM_ONLINE : MEM_OFFLINE;
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * sysfs: memoryN/
+ */
+
+/* One decimal number and a newline, the format of most read-only files. */
+static ssize_t emit_decimal(char *buf, int value)
+{
+	return sysfs_emit(buf, "%d\n", value);
+}
+
+static ssize_t phys_index_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%08lx\n", block_id(to_memory_block(dev)));
+}
+static DEVICE_ATTR_RO(phys_index);
+
+/* Always 1: kept for old tools, it tells nothing about a block. */
+static ssize_t removable_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return emit_decimal(buf, IS_ENABLED(CONFIG_MEMORY_HOTREMOVE));
+}
+static DEVICE_ATTR_RO(removable);
+
+/* Legacy (s390 storage increments); 0 everywhere else. */
+static ssize_t phys_device_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	unsigned long pfn = block_start_pfn(to_memory_block(dev));
+
+	return emit_decimal(buf, arch_get_memory_phys_device(pfn));
+}
+static DEVICE_ATTR_RO(phys_device);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	enum memory_block_state state = to_memory_block(dev)->state;
+
+	switch (state) {
+	case MEM_ONLINE:
+		return sysfs_emit(buf, "online\n");
+	case MEM_OFFLINE:
+		return sysfs_emit(buf, "offline\n");
+	case MEM_GOING_OFFLINE:
+		return sysfs_emit(buf, "going-offline\n");
+	default:
+		WARN_ON_ONCE(1);
+		return sysfs_emit(buf, "ERROR-UNKNOWN-%d\n", state);
+	}
+}
+
+/*
+ * Parse first, so bad input fails before any lock.  "Already in that
+ * state" (device_online/offline() returning 1) is -EINVAL, as it always was.
+ */
+static ssize_t state_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct memory_block *mem = to_memory_block(dev);
+	int type = mhp_online_type_from_str(buf);
+	int ret;
+
+	if (type < 0)
+		return type;
+	ret = lock_device_hotplug_sysfs();
+	if (ret)
+		return ret;
+	if (type == MMOP_OFFLINE) {
+		ret = device_offline(dev);
+	} else {
+		/* protected by the device hotplug lock until device_online() */
+		mem->online_type = type;
+		ret = device_online(dev);
+	}
+	unlock_device_hotplug();
+	if (ret > 0)
+		return -EINVAL;
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(state);
+
+#ifdef CONFIG_MEMORY_HOTREMOVE
+static struct zone *zone_for_block(struct memory_block *mem, enum mmop type)
+{
+	return zone_for_pfn_range(type, mem->nid, mem->group,
+				  block_start_pfn(mem), pages_per_block());
+}
+
+/*
+ * Online: the block's zone, or "none" when it spans zones.  Offline: the
+ * zone a plain "online" would pick, then each other zone online_kernel /
+ * online_movable would pick.
+ */
+static ssize_t valid_zones_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct memory_block *mem = to_memory_block(dev);
+	struct zone *plain, *other;
+	int len;
+
+	if (mem->state == MEM_ONLINE)
+		return sysfs_emit(buf, "%s\n", mem->zone ? mem->zone->name : "none");
+
+	plain = zone_for_block(mem, MMOP_ONLINE);
+	len = sysfs_emit(buf, "%s", plain->name);
+	other = zone_for_block(mem, MMOP_ONLINE_KERNEL);
+	if (other != plain)
+		len += sysfs_emit_at(buf, len, " %s", other->name);
+	other = zone_for_block(mem, MMOP_ONLINE_MOVABLE);
+	if (other != plain)
+		len += sysfs_emit_at(buf, len, " %s", other->name);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DEVICE_ATTR_RO(valid_zones);
+#endif
+
+static struct attribute *memory_block_attrs[] = {
+	&dev_attr_state.attr,
+#ifdef CONFIG_MEMORY_HOTREMOVE
+	&dev_attr_valid_zones.attr,
+#endif
+	&dev_attr_phys_index.attr,
+	&dev_attr_phys_device.attr,
+	&dev_attr_removable.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(memory_block);
+
+/* ------------------------------------------------------------------------
+ * sysfs: /sys/devices/system/memory/
+ */
+
+/* The online type given to blocks as they are added. */
+static ssize_t auto_online_blocks_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  online_type_name(mhp_get_default_online_type()));
+}
+
+static ssize_t auto_online_blocks_store(struct device *dev,
+					struct device_attribute *attr,
+					const char *buf, size_t count)
+{
+	int type = mhp_online_type_from_str(buf);
+
+	if (type < 0)
+		return type;
+	mhp_set_default_online_type(type);
+	return count;
+}
+static DEVICE_ATTR_RW(auto_online_blocks);
+
+/* Bytes per block in hex without 0x: lsmem and chmem parse it so. */
+static ssize_t block_size_bytes_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	unsigned long bytes = memory_block_size_bytes();
+
+	return sysfs_emit(buf, "%lx\n", bytes);
+}
+static DEVICE_ATTR_RO(block_size_bytes);
+
+/*
+ * A probe address: a number in C notation (0x hex, 0 octal, decimal) that is
+ * block aligned.  -EINVAL for garbage or misalignment, -ERANGE on overflow.
+ */
+static int __maybe_unused probe_addr_parse(const char *buf, u64 *addr)
+{
+	int ret = kstrtoull(buf, 0, addr);
+
+	if (ret)
+		return ret;
+	return IS_ALIGNED(*addr, memory_block_size_bytes()) ? 0 : -EINVAL;
+}
+
+#ifdef CONFIG_ARCH_MEMORY_PROBE
+/*
+ * Add one block of memory at an address firmware did not report.  Nothing
+ * checks that RAM is really there: this is a tool for testing and for
+ * platforms that discover memory in user space.
+ */
+static ssize_t probe_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	u64 addr;
+	int ret;
+
+	ret = probe_addr_parse(buf, &addr);
+	if (ret)
+		return ret;
+	ret = lock_device_hotplug_sysfs();
+	if (ret)
+		return ret;
+	ret = __add_memory(memory_add_physaddr_to_nid(addr), addr,
+			   memory_block_size_bytes(), MHP_NONE);
+	unlock_device_hotplug();
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(probe);
+#endif
+
+#ifdef CONFIG_MEMORY_FAILURE
+/* A physical address in C notation, as a pfn. */
+static int page_addr_parse(const char *buf, unsigned long *pfn)
+{
+	u64 addr;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (kstrtoull(buf, 0, &addr) < 0)
+		return -EINVAL;
+	*pfn = addr >> PAGE_SHIFT;
+	return 0;
+}
+
+static ssize_t soft_offline_page_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned long pfn;
+	int ret = page_addr_parse(buf, &pfn);
+
+	if (!ret)
+		ret = soft_offline_page(pfn, 0);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(soft_offline_page);
+
+static ssize_t hard_offline_page_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned long pfn;
+	int ret = page_addr_parse(buf, &pfn);
+
+	if (!ret)
+		ret = memory_failure(pfn, MF_SW_SIMULATED);
+	/* nothing to do for this kind of page is not an error here */
+	if (ret == -EOPNOTSUPP)
+		ret = 0;
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(hard_offline_page);
+#endif
+
+#ifdef CONFIG_CRASH_HOTPLUG
+static ssize_t crash_hotplug_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	/* 1: a loaded crash kernel copes with hotplug by itself */
+	return emit_decimal(buf, crash_check_hotplug_support());
+}
+static DEVICE_ATTR_RO(crash_hotplug);
+#endif
+
+static struct attribute *memory_root_attrs[] = {
+#ifdef CONFIG_CRASH_HOTPLUG
+	&dev_attr_crash_hotplug.attr,
+#endif
+#ifdef CONFIG_MEMORY_FAILURE
+	&dev_attr_hard_offline_page.attr,
+	&dev_attr_soft_offline_page.attr,
+#endif
+#ifdef CONFIG_ARCH_MEMORY_PROBE
+	&dev_attr_probe.attr,
+#endif
+	&dev_attr_auto_online_blocks.attr,
+	&dev_attr_block_size_bytes.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(memory_root);
+
+/* ------------------------------------------------------------------------
+ * Block registry
+ */
+
+/* Default block size: one section.  Architectures override it. */
+unsigned long __weak memory_block_size_bytes(void)
+{
+	return MIN_MEMORY_BLOCK_SIZE;
+}
+EXPORT_SYMBOL_GPL(memory_block_size_bytes);
+
+/* See phys_device_show(). */
+int __weak arch_get_memory_phys_device(unsigned long start_pfn)
+{
+	return 0;
+}
+
+static void memory_block_release(struct device *dev)
+{
+	kfree(to_memory_block(dev));
+}
+
+/* The block with this id, with a device reference; NULL if none. */
+static struct memory_block *find_memory_block_by_id(unsigned long id)
+{
+	struct memory_block *mem;
+
+	xa_lock(&memory_blocks);
+	mem = xa_load(&memory_blocks, id);
+	if (mem)
+		get_device(&mem->dev);
+	xa_unlock(&memory_blocks);
+	return mem;
+}
+
+/**
+ * find_memory_block() - the block that holds a section
+ * @section_nr: a sparsemem section number.
+ *
+ * Context: Process context, under the device hotplug lock.
+ * Return: the block with a device reference (put_device() it), or NULL.
+ */
+struct memory_block *find_memory_block(unsigned long section_nr)
+{
+	return find_memory_block_by_id(section_to_block_id(section_nr));
+}
+
+/*
+ * Initialise, index, then publish one block device.  The id is taken in the
+ * xarray before the device is added, so a duplicate fails with -EEXIST
+ * without ever showing up in sysfs.
+ */
+static int register_memory_block(unsigned long id,
+				 enum memory_block_state state,
+				 struct vmem_altmap *altmap,
+				 struct memory_group *group)
+{
+	struct memory_block *mem;
+	int ret;
+
+	mem = kzalloc(sizeof(*mem), GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+	mem->dev.bus = &memory_subsys;
+	mem->dev.id = id;
+	mem->dev.groups = memory_block_groups;
+	mem->dev.release = memory_block_release;
+	mem->dev.offline = state == MEM_OFFLINE;
+	device_initialize(&mem->dev);
+	INIT_LIST_HEAD(&mem->group_next);
+	mem->altmap = altmap;
+	mem->nid = NUMA_NO_NODE;
+	mem->state = state;
+	mem->start_section_nr = id * sections_per_block;
+
+	ret = xa_insert(&memory_blocks, id, mem, GFP_KERNEL);
+	if (ret) {
+		/* xa_insert() says -EBUSY for an id in use */
+		if (ret == -EBUSY)
+			ret = -EEXIST;
+		goto err_put;
+	}
+	ret = device_add(&mem->dev);
+	if (ret)
+		goto err_erase;
+	if (group) {
+		mem->group = group;
+		list_add(&mem->group_next, &group->memory_blocks);
+	}
+	return 0;
+
+err_erase:
+	xa_erase(&memory_blocks, id);
+err_put:
+	put_device(&mem->dev);
+	return ret;
+}
+
+/* Unpublish, unindex and drop a block; the device hotplug lock is held. */
+static void unregister_memory_block(struct memory_block *mem)
+{
+	if (WARN_ON_ONCE(mem->dev.bus != &memory_subsys))
+		return;
+	WARN_ON_ONCE(xa_erase(&memory_blocks, mem->dev.id) != mem);
+	if (mem->group) {
+		list_del(&mem->group_next);
+		mem->group = NULL;
+	}
+	device_unregister(&mem->dev);
+}
+
+static struct zone *early_zone_of_block(struct memory_block *mem, int nid);
+
+/* A boot block is registered when any of its sections is present. */
+static int __init register_boot_memory_block(unsigned long first_section)
+{
+	unsigned long nr;
+
+	for (nr = first_section; nr < first_section + sections_per_block; nr++) {
+		if (!present_section_nr(nr))
+			continue;
+		return register_memory_block(section_to_block_id(first_section),
+					     MEM_ONLINE, NULL, NULL);
+	}
+	return 0;
+}
+
+/* Validate the block size; panics on a size the block math cannot use. */
+static void __init memory_block_size_init(void)
+{
+	unsigned long bytes = memory_block_size_bytes();
+
+	if (!is_power_of_2(bytes) || bytes < MIN_MEMORY_BLOCK_SIZE)
+		panic("memory block size %#lx: not a power of two of at least one section\n",
+		      bytes);
+	sections_per_block = bytes / MIN_MEMORY_BLOCK_SIZE;
+}
+
+/**
+ * memory_dev_init() - register the memory bus and the boot memory blocks
+ *
+ * Every block with present memory at boot starts out online.  Runs once,
+ * single threaded, from driver_init(); any failure here is fatal.
+ *
+ * Context: Boot, process context.
+ */
+void __init memory_dev_init(void)
+{
+	unsigned long nr;
+	int ret;
+
+	memory_block_size_init();
+	ret = subsys_system_register(&memory_subsys, memory_root_groups);
+	if (ret)
+		panic("cannot register the memory bus: %d\n", ret);
+	for (nr = 0; nr <= __highest_present_section_nr; nr += sections_per_block) {
+		ret = register_boot_memory_block(nr);
+		if (ret)
+			panic("cannot register memory block %lu: %d\n",
+			      section_to_block_id(nr), ret);
+	}
+#ifndef CONFIG_NUMA
+	{
+		struct memory_block *mem;
+		unsigned long id;
+
+		xa_for_each(&memory_blocks, id, mem)
+			mem->zone = early_zone_of_block(mem, NUMA_NO_NODE);
+	}
+#endif
+}
+
+/* Remove the devices of blocks [first, end) that exist. */
+static void unregister_block_range(unsigned long first, unsigned long end)
+{
+	struct memory_block *mem;
+	unsigned long id;
+
+	xa_for_each_range(&memory_blocks, id, mem, first, end - 1)
+		unregister_memory_block(mem);
+}
+
+/**
+ * create_memory_block_devices() - add offline block devices for a range
+ * @start: physical start, block aligned.
+ * @size: bytes, block aligned.
+ * @altmap: memmap_on_memory placement shared by the blocks, or NULL.
+ * @group: the group the blocks join, or NULL.
+ *
+ * All or nothing: when one block cannot be registered, the ones already
+ * added in this call are removed again.
+ *
+ * Context: Process context, under the device hotplug lock.
+ * Return: 0, -EINVAL for an unaligned range, -EEXIST if a block already
+ * exists, -ENOMEM or the driver core's error.
+ */
+int create_memory_block_devices(unsigned long start, unsigned long size,
+				struct vmem_altmap *altmap,
+				struct memory_group *group)
+{
+	unsigned long first = phys_to_block_id(start);
+	unsigned long end = phys_to_block_id(start + size);
+	unsigned long id;
+	int ret;
+
+	if (WARN_ON_ONCE(!IS_ALIGNED(start | size, memory_block_size_bytes())))
+		return -EINVAL;
+	for (id = first; id < end; id++) {
+		ret = register_memory_block(id, MEM_OFFLINE, altmap, group);
+		if (ret) {
+			unregister_block_range(first, id);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * remove_memory_block_devices() - remove the block devices of a range
+ * @start: physical start, block aligned.
+ * @size: bytes, block aligned.
+ *
+ * The blocks must be offline.  Their node links and poison counts go with
+ * them.
+ *
+ * Context: Process context, under the device hotplug lock.
+ */
+void remove_memory_block_devices(unsigned long start, unsigned long size)
+{
+	unsigned long first = phys_to_block_id(start);
+	unsigned long end = phys_to_block_id(start + size);
+	struct memory_block *mem;
+	unsigned long id;
+
+	if (WARN_ON_ONCE(!IS_ALIGNED(start | size, memory_block_size_bytes())))
+		return;
+	for (id = first; id < end; id++) {
+		mem = xa_load(&memory_blocks, id);
+		if (WARN_ON_ONCE(!mem))
+			continue;
+		num_poisoned_pages_sub(-1UL, memblk_nr_poison(mem));
+		unregister_memory_block_under_nodes(mem);
+		unregister_memory_block(mem);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Walks
+ */
+
+/* Call @func on each block with ids in [first, last], holding a reference. */
+static int walk_block_ids(unsigned long first, unsigned long last, void *arg,
+			  walk_memory_blocks_func_t func)
+{
+	struct memory_block *mem;
+	unsigned long id;
+	int ret;
+
+	xa_for_each_range(&memory_blocks, id, mem, first, last) {
+		get_device(&mem->dev);
+		ret = func(mem, arg);
+		put_device(&mem->dev);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * walk_memory_blocks() - call a function on each block of a range
+ * @start: physical start of the range.
+ * @size: bytes; 0 walks nothing.
+ * @arg: passed to @func.
+ * @func: called for each existing block overlapping the range, ascending;
+ *	a non-zero return stops the walk.
+ *
+ * Costs O(k + log n) for k blocks in the range: holes are skipped.
+ *
+ * Context: Process context, under the device hotplug lock.
+ * Return: 0, or the first non-zero value @func returned.
+ */
+int walk_memory_blocks(unsigned long start, unsigned long size,
+		       void *arg, walk_memory_blocks_func_t func)
+{
+	if (!size)
+		return 0;
+	return walk_block_ids(phys_to_block_id(start),
+			      phys_to_block_id(start + size - 1), arg, func);
+}
+
+/**
+ * for_each_memory_block() - call a function on every block
+ * @arg: passed to @func.
+ * @func: called for each block, ascending by id; a non-zero return stops.
+ *
+ * Context: Process context, under the device hotplug lock.
+ * Return: 0, or the first non-zero value @func returned.
+ */
+int for_each_memory_block(void *arg, walk_memory_blocks_func_t func)
+{
+	return walk_block_ids(0, ULONG_MAX, arg, func);
+}
+
+/* ------------------------------------------------------------------------
+ * NUMA: which node and zone a boot block belongs to
+ */
+
+/*
+ * For boot memory the zones are final when node devices register, so the
+ * block's zone is the one populated zone of @nid that intersects it, or
+ * NULL when several do.
+ */
+static struct zone *early_zone_of_block(struct memory_block *mem, int nid)
+{
+	unsigned long pfn = block_start_pfn(mem);
+	struct zone *zone, *found = NULL;
+
+	for (zone = NODE_DATA(nid)->node_zones;
+	     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++) {
+		if (!populated_zone(zone) ||
+		    !zone_intersects(zone, pfn, pages_per_block()))
+			continue;
+		if (found)
+			return NULL;
+		found = zone;
+	}
+	return found;
+}
+
+#ifdef CONFIG_NUMA
+/**
+ * memory_block_add_nid() - record that a block has memory of a node
+ * @mem: the block.
+ * @nid: the node.
+ * @context: MEMINIT_EARLY for boot memory, MEMINIT_HOTPLUG otherwise.
+ *
+ * For boot memory this also settles mem->zone: the node's single zone in
+ * the block, or NULL once a second node shows up in the same block (such a
+ * block cannot be offlined).  A block keeps the last node it was told of.
+ *
+ * Context: Process context (node registration).
+ */
+void memory_block_add_nid(struct memory_block *mem, int nid,
+			  enum meminit_context context)
+{
+	if (context == MEMINIT_EARLY && mem->nid != nid)
+		mem->zone = mem->nid == NUMA_NO_NODE ?
+			early_zone_of_block(mem, nid) : NULL;
+	mem->nid = nid;
+}
+#endif
+
+/* ------------------------------------------------------------------------
+ * Memory groups
+ */
+
+static int memory_group_add(const struct memory_group *proto)
+{
+	struct memory_group *group;
+	u32 id;
+	int ret;
+
+	if (!node_possible(proto->nid))
+		return -EINVAL;
+	group = kmemdup(proto, sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&group->memory_blocks);
+	ret = xa_alloc(&memory_groups, &id, group, xa_limit_31b, GFP_KERNEL);
+	if (ret) {
+		kfree(group);
+		return ret;
+	}
+	if (group->is_dynamic)
+		xa_set_mark(&memory_groups, id, MEMORY_GROUP_DYNAMIC);
+	return id;
+}
+
+int memory_group_register_static(int nid, unsigned long max_pages)
+{
+	struct memory_group proto = { .nid = nid, .s.max_pages = max_pages };
+
+	if (!max_pages)
+		return -EINVAL;
+	return memory_group_add(&proto);
+}
+EXPORT_SYMBOL_GPL(memory_group_register_static);
+
+int memory_group_register_dynamic(int nid, unsigned long unit_pages)
+{
+	struct memory_group proto = {
+		.nid = nid,
+		.is_dynamic = true,
+		.d.unit_pages = unit_pages,
+	};
+
+	if (!is_power_of_2(unit_pages) || unit_pages < pages_per_block())
+		return -EINVAL;
+	return memory_group_add(&proto);
+}
+EXPORT_SYMBOL_GPL(memory_group_register_dynamic);
+
+/**
+ * memory_group_find_by_id() - look up a memory group
+ * @mgid: a group id.
+ *
+ * Context: Under the device hotplug lock, which keeps the group alive.
+ * Return: the group, or NULL.
+ */
+struct memory_group *memory_group_find_by_id(int mgid)
+{
+	return mgid < 0 ? NULL : xa_load(&memory_groups, mgid);
+}
+
+int memory_group_unregister(int mgid)
+{
+	struct memory_group *group = memory_group_find_by_id(mgid);
+
+	if (!group || !list_empty(&group->memory_blocks))
+		return group ? -EBUSY : -EINVAL;
+	kfree(xa_erase(&memory_groups, mgid));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memory_group_unregister);
+
+/**
+ * walk_dynamic_memory_groups() - call a function on dynamic memory groups
+ * @nid: only groups of this node, or NUMA_NO_NODE for all.
+ * @func: called per group; a non-zero return stops the walk.
+ * @excluded: a group to skip, or NULL.
+ * @arg: passed to @func.
+ *
+ * Context: Under the device hotplug lock.
+ * Return: 0, or the first non-zero value @func returned.
+ */
+int walk_dynamic_memory_groups(int nid, walk_memory_groups_func_t func,
+			       struct memory_group *excluded, void *arg)
+{
+	struct memory_group *group;
+	unsigned long id;
+	int ret;
+
+	xa_for_each_marked(&memory_groups, id, group, MEMORY_GROUP_DYNAMIC) {
+		if (group == excluded)
+			continue;
+		if (IS_ENABLED(CONFIG_NUMA) && nid != NUMA_NO_NODE &&
+		    group->nid != nid)
+			continue;
+		ret = func(group, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+#ifdef CONFIG_MEMORY_BLOCK_KUNIT_TEST
+#include "test/memory_block_kunit.h"
+#endif
