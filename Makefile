@@ -22,14 +22,17 @@ export MEMHP_BASE_SHA256 := $(BASE_SHA256)
 endif
 
 HARNESS := tools/testing/memory-hotplug
-PY := python3
+PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 # Debian packages the build, the harness and the guest tools need.
 DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
 	gcc make perl xz-utils ccache rsync
 
-.PHONY: all kernel deps check check-all demo shell bench initrd clean distclean help
+# Only `make bench` needs these (the plot).
+BENCH_DEPS := python3-matplotlib
+
+.PHONY: all kernel deps install-missing check check-all demo shell bench initrd clean distclean help
 
 all: kernel
 
@@ -37,7 +40,10 @@ help:
 	@sed -n '3,17p' Makefile
 
 deps:
-	@missing=; for p in $(DEPS); do \
+	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
+
+install-missing:
+	@missing=; for p in $(PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 			grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -70,10 +76,11 @@ demo: initrd
 shell: initrd
 	@$(PY) $(HARNESS)/memhp_vm.py shell $(IMPL)
 
-bench:
+bench: deps
+	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"
 	@$(MAKE) --no-print-directory initrd IMPL=ours
 	@$(MAKE) --no-print-directory initrd IMPL=upstream
-	@$(PY) $(HARNESS)/bench.py $(if $(QUICK),--quick)
+	@$(PY) $(HARNESS)/bench.py $(if $(QUICK),--quick) $(if $(AA),--aa) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs

@@ -15,6 +15,9 @@ export PATH=/usr/sbin:/usr/bin
 export HOME=/root
 
 mount -t proc proc /proc
+# time to init, by the guest's clock, before anything else runs
+read -r MEMHP_INIT_UPTIME _ </proc/uptime
+export MEMHP_INIT_UPTIME
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm

@@ -118,11 +118,12 @@ count_is() { [ "$(nr_blocks)" -eq "$1" ]; }
 # ---- real devices: pc-dimm over ACPI ---------------------------------------------
 
 # dimm_add ID SIZE [NODE]: plug a pc-dimm; 0 once QEMU accepted it.
+# $DIMM_BACKEND_EXTRA adds backend properties (e.g. ', "reserve": false').
 dimm_add()
 {
 	local node=
 	[ -n "${3:-}" ] && node=", \"node\": $3"
-	qmp object-add "{\"qom-type\": \"memory-backend-ram\", \"id\": \"mem-$1\", \"size\": $(bytes "$2")}" &&
+	qmp object-add "{\"qom-type\": \"memory-backend-ram\", \"id\": \"mem-$1\", \"size\": $(bytes "$2")${DIMM_BACKEND_EXTRA:-}}" &&
 		qmp device_add "{\"driver\": \"pc-dimm\", \"id\": \"$1\", \"memdev\": \"mem-$1\"$node}"
 }
 
@@ -155,6 +156,34 @@ online_blocks()
 	for b in "$@"; do
 		echo "$how" >$MEM/memory$b/state || return 1
 	done
+}
+
+# param NAME DEFAULT: value of memhp.NAME= on the kernel command line.
+param()
+{
+	local arg
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		memhp.$1=*) echo "${arg#*=}"; return ;;
+		esac
+	done
+	echo "$2"
+}
+
+# try_write FILE VALUE: the errno name of writing VALUE and a newline (or OK).
+try_write()
+{
+	local err
+	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
+	case $err in
+	"") echo OK ;;
+	*"Invalid argument"*) echo EINVAL ;;
+	*"File exists"*) echo EEXIST ;;
+	*"Numerical result out of range"*) echo ERANGE ;;
+	*"Device or resource busy"*) echo EBUSY ;;
+	*"Argument list too long"*) echo E2BIG ;;
+	*) echo "OTHER($err)" ;;
+	esac
 }
 
 # ---- kernel log ---------------------------------------------------------------

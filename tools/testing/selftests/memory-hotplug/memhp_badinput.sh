@@ -12,22 +12,6 @@
 
 ktap_print_header
 
-# try_write FILE VALUE: the errno name of writing VALUE and a newline (or OK).
-try_write()
-{
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
-	case $err in
-	"") echo OK ;;
-	*"Invalid argument"*) echo EINVAL ;;
-	*"File exists"*) echo EEXIST ;;
-	*"Numerical result out of range"*) echo ERANGE ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"Argument list too long"*) echo E2BIG ;;
-	*) echo "OTHER($err)" ;;
-	esac
-}
-
 snapshot()
 {
 	local b

@@ -12,22 +12,6 @@
 ktap_print_header
 ktap_set_plan 8
 
-# try_write FILE VALUE: print the errno name of writing VALUE (or OK).
-try_write()
-{
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
-	case $err in
-	"") echo OK ;;
-	*"Invalid argument"*) echo EINVAL ;;
-	*"File exists"*) echo EEXIST ;;
-	*"Numerical result out of range"*) echo ERANGE ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"Argument list too long"*) echo E2BIG ;;
-	*) echo "OTHER($err)" ;;
-	esac
-}
-
 hidden=$((768 << 20))
 first=$((hidden / BLOCK_SIZE))
 snap() { (blocks; cat $MEM/memory*/state) | md5sum; }
