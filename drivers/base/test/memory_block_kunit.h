@@ -44,12 +44,18 @@ static const struct parse_case online_type_cases[] = {
 	{ "99999999999999999999999", -EINVAL },
 };
 
-static void parse_case_desc(const struct parse_case *c, char *desc)
+/* Case names show the written bytes escaped, and the expected result. */
+static void describe_input(const char *input, int expect, char *desc)
 {
 	char shown[32];
 
-	string_escape_str(c->input, shown, sizeof(shown), ESCAPE_ANY_NP, NULL);
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\" -> %d", shown, c->expect);
+	string_escape_str(input, shown, sizeof(shown), ESCAPE_ANY_NP, NULL);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\" -> %d", shown, expect);
+}
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	describe_input(c->input, c->expect, desc);
 }
 
 KUNIT_ARRAY_PARAM(online_type, online_type_cases, parse_case_desc);
@@ -99,10 +105,7 @@ static const struct probe_case probe_cases[] = {
 
 static void probe_case_desc(const struct probe_case *c, char *desc)
 {
-	char shown[32];
-
-	string_escape_str(c->input, shown, sizeof(shown), ESCAPE_ANY_NP, NULL);
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\" -> %d", shown, c->expect);
+	describe_input(c->input, c->expect, desc);
 }
 
 KUNIT_ARRAY_PARAM(probe, probe_cases, probe_case_desc);
