@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Zone choice for memory that goes online (memhp).
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+
+/**
+ * DOC: choosing the zone of an onlined memory block
+ *
+ * A block written "online_kernel" goes to the kernel zone its pfns fall in
+ * (ZONE_DMA / ZONE_DMA32 when the block lies in their span, else
+ * ZONE_NORMAL); "online_movable" goes to ZONE_MOVABLE.  Plain "online"
+ * asks the online policy, memory_hotplug.online_policy:
+ *
+ * contig-zones (default)
+ *	keep zones contiguous: when the block touches exactly one of the
+ *	node's kernel zone and ZONE_MOVABLE, take that one; otherwise
+ *	ZONE_MOVABLE with movable_node, else the kernel zone.
+ *
+ * auto-movable
+ *	ZONE_MOVABLE as long as movable memory stays within
+ *	memory_hotplug.auto_movable_ratio percent of the kernel memory that
+ *	can serve it: boot-time kernel memory, plus the kernel part of
+ *	dynamic groups (virtio-mem), minus what other dynamic groups already
+ *	need for their own movable memory.  The check is system wide and, with
+ *	memory_hotplug.auto_movable_numa_aware, also per node.  A static group
+ *	(a DIMM) is judged as a whole, so it never ends up split between
+ *	zones; a dynamic group is judged per unit.
+ *
+ * The arithmetic of that check, movable_fits_ratio(), is a pure function
+ * the KUnit suite drives with tables; gathering its inputs walks the
+ * node's zones and the dynamic memory groups.
+ *
+ * Context: every function here runs with mem_hotplug_lock held or under
+ * the device hotplug lock (sysfs valid_zones); zone counters may change
+ * under a reader, which only makes the answer as stale as any sysfs read.
+ */
+
+#define pr_fmt(fmt) "memhp: " fmt
+
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+/* The parameters keep their historic names: memory_hotplug.<name>. */
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "memory_hotplug."
+
+/* ------------------------------------------------------------------------
+ * Parameters
+ */
+
+enum online_policy {
+	POLICY_CONTIG_ZONES,
+	POLICY_AUTO_MOVABLE,
+};
+
+static const char * const policy_names[] = {
+	"contig-zones",
+	"auto-movable",
+};
+
+/* memory_hotplug.online_policy: an enum online_policy; read locklessly. */
+static int online_policy __read_mostly = POLICY_CONTIG_ZONES;
+
+static int policy_parse(const char *val)
+{
+	return sysfs_match_string(policy_names, val);
+}
+
+static int online_policy_set(const char *val, const struct kernel_param *kp)
+{
+	int policy = policy_parse(val);
+
+	if (policy < 0)
+		return policy;
+	WRITE_ONCE(*(int *)kp->arg, policy);
+	return 0;
+}
+
+static int online_policy_get(char *buffer, const struct kernel_param *kp)
+{
+	return sprintf(buffer, "%s\n", policy_names[READ_ONCE(*(int *)kp->arg)]);
+}
+
+static const struct kernel_param_ops online_policy_ops = {
+	.set = online_policy_set,
+	.get = online_policy_get,
+};
+module_param_cb(online_policy, &online_policy_ops, &online_policy, 0644);
+MODULE_PARM_DESC(online_policy,
+		 "zone of plainly onlined memory: \"contig-zones\" (default) or \"auto-movable\"");
+
+/* memory_hotplug.auto_movable_ratio: MOVABLE:KERNEL limit in percent. */
+static unsigned int auto_movable_ratio __read_mostly = 301;
+module_param(auto_movable_ratio, uint, 0644);
+MODULE_PARM_DESC(auto_movable_ratio,
+		 "auto-movable: most MOVABLE memory, in percent of KERNEL memory (default 301)");
+
+#ifdef CONFIG_NUMA
+/* memory_hotplug.auto_movable_numa_aware: also check the block's node. */
+static bool auto_movable_numa_aware __read_mostly = true;
+module_param(auto_movable_numa_aware, bool, 0644);
+MODULE_PARM_DESC(auto_movable_numa_aware,
+		 "auto-movable: apply the ratio per node too (default true)");
+
+static bool numa_aware(void)
+{
+	return READ_ONCE(auto_movable_numa_aware);
+}
+#else
+static bool numa_aware(void)
+{
+	return false;
+}
+#endif
+
+/* ------------------------------------------------------------------------
+ * The ratio check
+ */
+
+/* What the zones of a node (or of all nodes) hold. */
+struct movable_stats {
+	unsigned long kernel_early;	/* boot-time pages of kernel zones */
+	unsigned long movable;		/* ZONE_MOVABLE pages, plus CMA */
+};
+
+/* What the dynamic groups other than the one being onlined account for. */
+struct group_claims {
+	unsigned long movable;		/* their ZONE_MOVABLE pages */
+	unsigned long kernel_needed;	/* early kernel pages they rely on */
+};
+
+/*
+ * May @nr_pages more movable pages go online?  @own_kernel is the kernel
+ * memory of the dynamic group being onlined (it backs its own movable
+ * memory).  Pure arithmetic, so KUnit can drive it.
+ */
+static bool movable_fits_ratio(const struct movable_stats *st,
+			       const struct group_claims *claims,
+			       unsigned long own_kernel,
+			       unsigned long nr_pages, unsigned int ratio)
+{
+	unsigned long kernel, movable;
+
+	if (st->kernel_early <= claims->kernel_needed)
+		return false;
+	kernel = st->kernel_early - claims->kernel_needed + own_kernel;
+	movable = st->movable - claims->movable + nr_pages;
+	return movable <= (unsigned long)ratio * kernel / 100;
+}
+
+static void add_zone_stats(struct movable_stats *st, struct zone *zone)
+{
+	if (zone_idx(zone) == ZONE_MOVABLE) {
+		st->movable += zone->present_pages;
+		return;
+	}
+	st->kernel_early += zone->present_early_pages;
+	/* CMA pages (never hot-added) behave like movable memory */
+	st->kernel_early -= zone_cma_pages(zone);
+	st->movable += zone_cma_pages(zone);
+}
+
+static void gather_stats(struct movable_stats *st, int nid)
+{
+	struct zone *zone;
+
+	if (nid == NUMA_NO_NODE) {
+		for_each_populated_zone(zone)
+			add_zone_stats(st, zone);
+		return;
+	}
+	for (zone = NODE_DATA(nid)->node_zones;
+	     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++)
+		if (populated_zone(zone))
+			add_zone_stats(st, zone);
+}
+
+/* walk_dynamic_memory_groups() callback: what @group claims. */
+static int claim_group(struct memory_group *group, void *arg)
+{
+	unsigned int ratio = READ_ONCE(auto_movable_ratio);
+	struct group_claims *claims = arg;
+	unsigned long backing;
+
+	if (!ratio)
+		return 0;
+	claims->movable += group->present_movable_pages;
+	/* kernel memory its movable memory needs, beyond what it brought */
+	backing = group->present_movable_pages * 100 / ratio;
+	if (backing > group->present_kernel_pages)
+		claims->kernel_needed += backing - group->present_kernel_pages;
+	return 0;
+}
+
+/* The ratio check for node @nid (NUMA_NO_NODE: the whole system). */
+static bool movable_allowed(int nid, struct memory_group *group,
+			    unsigned long nr_pages, unsigned int ratio)
+{
+	struct group_claims claims = {};
+	struct movable_stats st = {};
+	unsigned long own_kernel = 0;
+
+	gather_stats(&st, nid);
+	walk_dynamic_memory_groups(nid, claim_group, group, &claims);
+	if (group && group->is_dynamic)
+		own_kernel = group->present_kernel_pages;
+	return movable_fits_ratio(&st, &claims, own_kernel, nr_pages, ratio);
+}
+
+/*
+ * Movable pages a dynamic group's unit at @pfn would bring: the unit minus
+ * what of it is already online; -1 when part of it is online in a kernel
+ * zone (the unit then stays kernel).
+ */
+static long dynamic_unit_plan(struct memory_group *group, unsigned long pfn)
+{
+	unsigned long unit = group->d.unit_pages;
+	unsigned long first = ALIGN_DOWN(pfn, unit);
+	unsigned long cur, online = 0;
+	struct page *page;
+
+	for (cur = first; cur < first + unit; cur += PAGES_PER_SECTION) {
+		page = pfn_to_online_page(cur);
+		if (!page)
+			continue;
+		if (!is_zone_movable_page(page))
+			return -1;
+		online += PAGES_PER_SECTION;
+	}
+	return unit - online;
+}
+
+/*
+ * Movable pages to check the ratio for when onlining [pfn, pfn + nr_pages),
+ * or -1 when the group already went to a kernel zone and must stay there.
+ */
+static long movable_plan(struct memory_group *group, unsigned long pfn,
+			 unsigned long nr_pages)
+{
+	if (!group)
+		return nr_pages;
+	if (!group->is_dynamic) {
+		/* a DIMM is judged whole, and never split between zones */
+		if (group->present_kernel_pages)
+			return -1;
+		return group->s.max_pages - group->present_movable_pages;
+	}
+	if (group->d.unit_pages == nr_pages)
+		return nr_pages;
+	return dynamic_unit_plan(group, pfn);
+}
+
+/* ------------------------------------------------------------------------
+ * Zone choice
+ */
+
+static struct zone *movable_zone_of(int nid)
+{
+	return &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
+}
+
+/* The lowest kernel zone below Normal that spans the range, else Normal. */
+static struct zone *kernel_zone_for(int nid, unsigned long pfn,
+				    unsigned long nr_pages)
+{
+	struct zone *zones = NODE_DATA(nid)->node_zones;
+	enum zone_type zid;
+
+	for (zid = 0; zid < ZONE_NORMAL; zid++)
+		if (zone_intersects(&zones[zid], pfn, nr_pages))
+			return &zones[zid];
+	return &zones[ZONE_NORMAL];
+}
+
+static struct zone *contig_zone_for(int nid, unsigned long pfn,
+				    unsigned long nr_pages)
+{
+	struct zone *kernel = kernel_zone_for(nid, pfn, nr_pages);
+	struct zone *movable = movable_zone_of(nid);
+	bool touches_kernel = zone_intersects(kernel, pfn, nr_pages);
+	bool touches_movable = zone_intersects(movable, pfn, nr_pages);
+
+	if (touches_kernel != touches_movable)
+		return touches_kernel ? kernel : movable;
+	return movable_node_is_enabled() ? movable : kernel;
+}
+
+static struct zone *auto_movable_zone_for(int nid, struct memory_group *group,
+					  unsigned long pfn,
+					  unsigned long nr_pages)
+{
+	unsigned int ratio = READ_ONCE(auto_movable_ratio);
+	long plan = ratio ? movable_plan(group, pfn, nr_pages) : -1;
+
+	if (plan >= 0 && movable_allowed(NUMA_NO_NODE, group, plan, ratio) &&
+	    (!numa_aware() || movable_allowed(nid, group, plan, ratio)))
+		return movable_zone_of(nid);
+	return kernel_zone_for(nid, pfn, nr_pages);
+}
+
+/**
+ * zone_for_pfn_range() - the zone a range of a memory block goes online to
+ * @online_type: MMOP_ONLINE, MMOP_ONLINE_KERNEL or MMOP_ONLINE_MOVABLE.
+ * @nid: node of the range.
+ * @group: memory group of the range, or NULL.
+ * @start_pfn: first pfn.
+ * @nr_pages: number of pages.
+ *
+ * Context: Process context, with mem_hotplug_lock or the device hotplug
+ * lock held.
+ * Return: the zone; never NULL.
+ */
+struct zone *zone_for_pfn_range(enum mmop online_type, int nid,
+				struct memory_group *group,
+				unsigned long start_pfn, unsigned long nr_pages)
+{
+	switch (online_type) {
+	case MMOP_ONLINE_KERNEL:
+		return kernel_zone_for(nid, start_pfn, nr_pages);
+	case MMOP_ONLINE_MOVABLE:
+		return movable_zone_of(nid);
+	default:
+		break;
+	}
+	if (READ_ONCE(online_policy) == POLICY_AUTO_MOVABLE)
+		return auto_movable_zone_for(nid, group, start_pfn, nr_pages);
+	return contig_zone_for(nid, start_pfn, nr_pages);
+}
+
+#ifdef CONFIG_MEMORY_HOTPLUG_ZONE_KUNIT_TEST
+#include "tests/memory_hotplug_zone_kunit.h"
+#endif
