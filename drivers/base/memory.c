@@ -239,8 +239,7 @@ EXPORT_SYMBOL(register_memory_notifier);
  * callback (also those after the one that vetoed) and return the veto as an
  * errno.
  */
-static int __maybe_unused
-memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
+static int memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
 			      unsigned long event, unsigned long cancel,
 			      struct memory_notify *arg)
 {
@@ -249,6 +248,24 @@ memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
 	if (err)
 		blocking_notifier_call_chain(chain, cancel, arg);
 	return err;
+}
+
+/**
+ * memory_notify_or_cancel() - send a vetoable event, cancel it on a veto
+ * @event: MEM_GOING_ONLINE or MEM_GOING_OFFLINE.
+ * @cancel: MEM_CANCEL_ONLINE or MEM_CANCEL_OFFLINE.
+ * @arg: the event's struct memory_notify.
+ *
+ * On a veto every subscriber, also those after the one that vetoed, gets
+ * @cancel before this returns.
+ *
+ * Context: Process context, with mem_hotplug_lock held for writing.
+ * Return: 0, or the veto as an errno (-EPERM for NOTIFY_BAD).
+ */
+int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
+			    struct memory_notify *arg)
+{
+	return memory_chain_notify_or_cancel(&memory_chain, event, cancel, arg);
 }
 
 void unregister_memory_notifier(struct notifier_block *nb)

@@ -210,6 +210,8 @@ void unregister_memory_notifier(struct notifier_block *nb);
 
 /* Send one event down the chain (memory hotplug core only). */
 int memory_notify(unsigned long val, void *v);
+int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
+			    struct memory_notify *arg);
 
 /* Boot: the memory bus and a device per present block. */
 void memory_dev_init(void);
