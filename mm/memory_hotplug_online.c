@@ -23,10 +23,11 @@
  *
  * Cost: every step is linear in the range except the global refreshes
  * (watermarks, writeback ratelimit), which are linear in the number of
- * zones.  In particular the zone's span is never rescanned: a zone that
- * gains a range whose sections are not online yet cannot be contiguous,
- * so its contiguity flag is simply left cleared (the rescan stock Linux
- * does here costs O(zone) per block and always reaches that answer).
+ * zones.  In particular the zone's span is not rescanned per block to
+ * decide zone->contiguous (stock Linux does, at O(zone) per block): a range
+ * that joins or leaves a contiguous zone at one of its edges keeps it
+ * contiguous, and only the remaining cases fall back to the rescan.  The
+ * same holds for remove_pfn_range_from_zone(), which offlining uses.
  *
  * Locking: all of it runs with mem_hotplug_lock held for writing (the
  * caller's mem_hotplug_begin()), under the device hotplug lock.  Zone and
@@ -212,9 +213,127 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 	/* the zone now spans pages that are reserved until onlined */
 	memmap_init_range(nr_pages, pgdat->node_id, zone_idx(zone), start_pfn,
 			  0, MEMINIT_HOTPLUG, altmap, migratetype);
-	/* offline pfns in the span: the zone cannot be contiguous */
+	/*
+	 * The range's sections are not online yet, so the zone cannot be
+	 * contiguous now; online_pages() settles the flag once they are.
+	 */
 	if (already_online)
 		set_zone_contiguous(zone);
+}
+
+/* ------------------------------------------------------------------------
+ * Zone contiguity, kept up to date without rescanning the zone
+ *
+ * zone->contiguous promises that every pageblock of the zone's span is
+ * online memory of that zone.  A range that joins or leaves at an edge of a
+ * contiguous zone keeps the promise; anything else either breaks it (a
+ * hole) or needs the full rescan, set_zone_contiguous().
+ */
+
+/* Will [pfn, end), once online, leave @zone contiguous? (before the move) */
+static bool extends_contiguous_zone(struct zone *zone, unsigned long pfn,
+				    unsigned long end)
+{
+	if (zone_is_empty(zone))
+		return true;
+	return zone->contiguous &&
+	       (pfn == zone_end_pfn(zone) || end == zone->zone_start_pfn);
+}
+
+/*
+ * The first (@up) or last online pfn of @zone on its node within
+ * [pfn, end), at subsection granularity, or 0 when there is none.
+ */
+static unsigned long edge_online_pfn(struct zone *zone, unsigned long pfn,
+				     unsigned long end, bool up)
+{
+	unsigned long cur, n = (end - pfn) / PAGES_PER_SUBSECTION, i;
+	int nid = zone_to_nid(zone);
+
+	for (i = 0; i < n; i++) {
+		cur = up ? pfn + i * PAGES_PER_SUBSECTION :
+			   end - (i + 1) * PAGES_PER_SUBSECTION;
+		if (pfn_to_online_page(cur) && pfn_to_nid(cur) == nid &&
+		    page_zone(pfn_to_page(cur)) == zone)
+			return up ? cur : cur + PAGES_PER_SUBSECTION - 1;
+	}
+	return 0;
+}
+
+/* Cut [pfn, end) off @zone's span when it sits at an edge. */
+static void zone_span_shrink(struct zone *zone, unsigned long pfn,
+			     unsigned long end)
+{
+	unsigned long zstart = zone->zone_start_pfn, zend = zone_end_pfn(zone);
+	unsigned long edge;
+
+	if (pfn == zstart) {
+		edge = edge_online_pfn(zone, end, zend, true);
+		zone->zone_start_pfn = edge;
+		zone->spanned_pages = edge ? zend - edge : 0;
+	} else if (end == zend) {
+		edge = edge_online_pfn(zone, zstart, pfn, false);
+		zone->spanned_pages = edge ? edge + 1 - zstart : 0;
+		if (!edge)
+			zone->zone_start_pfn = 0;
+	}
+}
+
+/* A node spans from its lowest to its highest non-empty zone. */
+static void node_span_from_zones(struct pglist_data *pgdat)
+{
+	unsigned long start = ULONG_MAX, end = 0;
+	int zid;
+
+	for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+		struct zone *zone = &pgdat->node_zones[zid];
+
+		if (!zone_is_empty(zone)) {
+			start = min(start, zone->zone_start_pfn);
+			end = max(end, zone_end_pfn(zone));
+		}
+	}
+	if (!end)
+		start = 0;
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+}
+
+/**
+ * remove_pfn_range_from_zone() - take an offline range out of its zone
+ * @zone: the zone.
+ * @start_pfn: first pfn.
+ * @nr_pages: number of pages.
+ *
+ * Poisons the range's memmap (DEBUG_VM), and for a regular zone shrinks
+ * the zone's and node's spans when the range was at an edge.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing.
+ */
+void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
+				unsigned long nr_pages)
+{
+	unsigned long end = start_pfn + nr_pages, pfn, step;
+	bool was_contiguous = zone->contiguous;
+	bool at_edge;
+
+	for (pfn = start_pfn; pfn < end; pfn += step) {
+		cond_resched();
+		step = min(end - pfn, SECTION_ALIGN_UP(pfn + 1) - pfn);
+		page_init_poison(pfn_to_page(pfn), sizeof(struct page) * step);
+	}
+	if (zone_is_zone_device(zone))
+		return;
+
+	at_edge = start_pfn == zone->zone_start_pfn || end == zone_end_pfn(zone);
+	clear_zone_contiguous(zone);
+	zone_span_shrink(zone, start_pfn, end);
+	node_span_from_zones(zone->zone_pgdat);
+	if (was_contiguous && at_edge)
+		zone->contiguous = !zone_is_empty(zone);
+	else if (!was_contiguous)
+		set_zone_contiguous(zone);
+	/* a hole in a contiguous zone: it is not contiguous any more */
 }
 
 /**
@@ -369,6 +488,7 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 		 struct zone *zone, struct memory_group *group)
 {
 	struct memory_notify arg = { .start_pfn = pfn, .nr_pages = nr_pages };
+	bool extends = extends_contiguous_zone(zone, pfn, pfn + nr_pages);
 	int ret;
 
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
@@ -386,6 +506,9 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 		return ret;
 	}
 	populate_range(zone, group, &arg);
+	/* every pfn of the grown span is online in this zone again */
+	if (extends)
+		zone->contiguous = true;
 	refresh_after_online(zone);
 	memory_notify(MEM_ONLINE, &arg);
 	return 0;
