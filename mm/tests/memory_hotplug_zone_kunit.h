@@ -172,6 +172,13 @@ static unsigned long far_pfn(void)
 	return ALIGN(max_pfn + (1UL << 22), PAGES_PER_SECTION);
 }
 
+/* The zone plain "online" picks for a section far above all memory. */
+static enum zone_type plain_online_zone_far_up(void)
+{
+	return zone_idx(zone_for_pfn_range(MMOP_ONLINE, first_online_node, NULL,
+					   far_pfn(), PAGES_PER_SECTION));
+}
+
 /* online_movable always means the node's ZONE_MOVABLE. */
 static void memhp_zone_test_online_movable_is_zone_movable(struct kunit *test)
 {
@@ -212,40 +219,25 @@ static void memhp_zone_test_online_kernel_in_low_zone_stays_there(struct kunit *
 /* contig-zones puts a range that touches no zone in the kernel zone. */
 static void memhp_zone_test_contig_zones_defaults_to_kernel(struct kunit *test)
 {
-	int nid = first_online_node;
-	struct zone *zone;
-
 	if (movable_node_is_enabled())
 		kunit_skip(test, "movable_node is set");
 	if (READ_ONCE(online_policy) != POLICY_CONTIG_ZONES)
 		kunit_skip(test, "online_policy is not contig-zones");
-	zone = zone_for_pfn_range(MMOP_ONLINE, nid, NULL, far_pfn(),
-				  PAGES_PER_SECTION);
-	KUNIT_EXPECT_PTR_EQ(test, &NODE_DATA(nid)->node_zones[ZONE_NORMAL], zone);
+	KUNIT_EXPECT_EQ(test, ZONE_NORMAL, plain_online_zone_far_up());
 }
 
 /* auto-movable with ratio 0 never picks ZONE_MOVABLE. */
 static void memhp_zone_test_auto_movable_ratio_zero_is_kernel(struct kunit *test)
 {
-	int nid = first_online_node;
-	struct zone *zone;
-
 	use_auto_movable(test, 0);
-	zone = zone_for_pfn_range(MMOP_ONLINE, nid, NULL, far_pfn(),
-				  PAGES_PER_SECTION);
-	KUNIT_EXPECT_PTR_EQ(test, &NODE_DATA(nid)->node_zones[ZONE_NORMAL], zone);
+	KUNIT_EXPECT_EQ(test, ZONE_NORMAL, plain_online_zone_far_up());
 }
 
 /* auto-movable with a huge ratio picks ZONE_MOVABLE for a small range. */
 static void memhp_zone_test_auto_movable_generous_ratio_is_movable(struct kunit *test)
 {
-	int nid = first_online_node;
-	struct zone *zone;
-
 	use_auto_movable(test, 100000);
-	zone = zone_for_pfn_range(MMOP_ONLINE, nid, NULL, far_pfn(),
-				  PAGES_PER_SECTION);
-	KUNIT_EXPECT_PTR_EQ(test, &NODE_DATA(nid)->node_zones[ZONE_MOVABLE], zone);
+	KUNIT_EXPECT_EQ(test, ZONE_MOVABLE, plain_online_zone_far_up());
 }
 
 static struct kunit_case memhp_zone_test_cases[] = {
