@@ -191,6 +191,7 @@ void put_online_mems(void);
 /* its write side, held by every online, offline, add and remove */
 void mem_hotplug_begin(void);
 void mem_hotplug_done(void);
+void mem_hotplug_assert_held(void);
 
 /* movable_node on the command line: hotpluggable memory stays movable */
 extern bool movable_node_enabled;
@@ -233,6 +234,7 @@ static inline void get_online_mems(void) {}
 static inline void put_online_mems(void) {}
 static inline void mem_hotplug_begin(void) {}
 static inline void mem_hotplug_done(void) {}
+static inline void mem_hotplug_assert_held(void) {}
 static inline void zone_seqlock_init(struct zone *zone) {}
 static inline void zone_span_writelock(struct zone *zone) {}
 static inline void zone_span_writeunlock(struct zone *zone) {}

@@ -48,6 +48,8 @@ BENCHES = [
      "bulk hot-add + auto-online (online_movable), then eject"),
     ("bulk_quick", "bench_bulk", "", "memhp.sizes=1,4", True,
      "bulk hot-add + auto-online, small sizes"),
+    ("phases", "bench_phases", "", "memhp.sizes=16,64", False,
+     "64 GiB: add+online, offline block by block (sysfs), then removal"),
     ("migrate", "bench_migrate", "", "", True,
      "offline of 1 GiB Movable memory full of page cache + anon pages"),
     ("overhead", "bench_overhead", "", "", False,

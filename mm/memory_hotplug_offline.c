@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Offlining memory: emptying a memory block and taking it out of its zone
+ * (memhp).
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+
+/**
+ * DOC: offlining a range of memory
+ *
+ * offline_pages() takes one memory block (minus its self-hosted memmap)
+ * out of service:
+ *
+ * 1. checks: the range is System RAM without holes, in a single zone;
+ * 2. the zone's per-CPU page lists are drained and bypassed, and every
+ *    pageblock of the range is isolated, so no new allocation lands there;
+ * 3. MEM_GOING_OFFLINE: subscribers may veto (their pages, say);
+ * 4. evacuation, until every page of the range is free or skippable:
+ *    movable pages (LRU, non-LRU movable, hugetlb) migrate to other memory,
+ *    free hugetlb folios are dissolved back into the buddy allocator;
+ * 5. the free pages leave the buddy allocator, the sections go offline,
+ *    the zone and node lose the pages, watermarks and zonelists follow,
+ *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
+ *    the range leaves the zone span.
+ *
+ * Evacuation retries for as long as it makes progress or may make it:
+ * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and
+ * any signal ends it with -EINTR, so a writer of "offline" can always be
+ * interrupted.  Pages that can never move (PageOffline pages a driver still
+ * holds) fail it at once with -EBUSY.  Every failure after step 2 puts the
+ * pageblocks back and sends MEM_CANCEL_OFFLINE.
+ *
+ * Cost: empty memory - the common case for unplug - is recognised by one
+ * walk over the buddy free lists of the range right after isolation; it
+ * then skips the LRU-cache shutdown (an expedited RCU grace period plus a
+ * drain on every CPU) that stock Linux pays for every block.  A page scan
+ * visits each free buddy chunk and each large folio once, not each pfn.
+ *
+ * Context: drivers/base/memory.c calls offline_pages() under the device
+ * hotplug lock with mem_hotplug_lock held for writing.
+ */
+
+#define pr_fmt(fmt) "memhp: " fmt
+
+#include <linux/mm.h>
+#include <linux/compaction.h>
+#include <linux/hugetlb.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/migrate.h>
+#include <linux/mmzone.h>
+#include <linux/page-isolation.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/writeback.h>
+
+#include "internal.h"
+
+/* One offline_pages() call. */
+struct offline_op {
+	unsigned long start;		/* first pfn */
+	unsigned long end;		/* pfn after the last */
+	struct zone *zone;
+	struct memory_notify arg;	/* what subscribers are told */
+	bool lru_cache_off;		/* lru_cache_disable() is in force */
+};
+
+/* Folios isolated per migrate_pages() call: bounds the signal latency. */
+#define OFFLINE_MIGRATE_BATCH	512
+
+static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+/* ------------------------------------------------------------------------
+ * Checks before anything changes
+ */
+
+static int add_ram_pages(unsigned long pfn, unsigned long nr, void *arg)
+{
+	*(unsigned long *)arg += nr;
+	return 0;
+}
+
+/* The range is System RAM without holes, and all of it in @zone. */
+static const char *range_unfit(const struct offline_op *op)
+{
+	unsigned long ram = 0;
+
+	walk_system_ram_range(op->start, op->end - op->start, &ram,
+			      add_ram_pages);
+	if (ram != op->end - op->start)
+		return "it has holes";
+	if (WARN_ON_ONCE(page_zone(pfn_to_page(op->start)) != op->zone ||
+			 page_zone(pfn_to_page(op->end - 1)) != op->zone))
+		return "it spans zones";
+	return NULL;
+}
+
+/* Which node states the node loses once the range is gone. */
+static void offline_state_changes(struct offline_op *op)
+{
+	struct pglist_data *pgdat = op->zone->zone_pgdat;
+	unsigned long nr = op->end - op->start;
+	unsigned long normal = 0, movable;
+	int zt;
+
+	for (zt = 0; zt <= ZONE_NORMAL; zt++)
+		normal += pgdat->node_zones[zt].present_pages;
+	movable = pgdat->node_zones[ZONE_MOVABLE].present_pages;
+
+	op->arg.status_change_nid = NUMA_NO_NODE;
+	op->arg.status_change_nid_normal = NUMA_NO_NODE;
+	if (normal + movable <= nr)
+		op->arg.status_change_nid = pgdat->node_id;
+	if (zone_idx(op->zone) <= ZONE_NORMAL && normal <= nr)
+		op->arg.status_change_nid_normal = pgdat->node_id;
+}
+
+/* ------------------------------------------------------------------------
+ * Evacuation
+ */
+
+enum page_kind { PAGE_SKIP, PAGE_MOVABLE, PAGE_STUCK };
+
+/*
+ * What a page of the isolated range needs, judged without a reference:
+ * the answer may be stale, evacuate() re-checks the whole range anyway.
+ * *@span is set to how many pfns the answer covers (a buddy chunk, a
+ * hugetlb folio that cannot migrate, or 1).
+ */
+static enum page_kind classify(struct page *page, unsigned long *span)
+{
+	unsigned int order;
+
+	*span = 1;
+	if (PageBuddy(page)) {
+		order = buddy_order_unsafe(page);
+		if (order <= MAX_PAGE_ORDER)
+			*span = 1UL << order;
+		return PAGE_SKIP;
+	}
+	if (PageLRU(page) || __PageMovable(page))
+		return PAGE_MOVABLE;
+	/* a driver's page it did not give back on MEM_GOING_OFFLINE */
+	if (PageOffline(page) && page_count(page))
+		return PAGE_STUCK;
+	if (PageHuge(page)) {
+		struct folio *folio = page_folio(page);
+
+		if (folio_test_hugetlb_migratable(folio))
+			return PAGE_MOVABLE;
+		*span = folio_pfn(folio) + folio_nr_pages(folio) -
+			page_to_pfn(page);
+	}
+	return PAGE_SKIP;
+}
+
+/* Memory failure got there first: unmap what we can, never migrate it. */
+static void drop_poisoned(struct folio *folio, unsigned long pfn)
+{
+	if (folio_test_large(folio) && !folio_test_hugetlb(folio))
+		return;
+	if (folio_test_lru(folio) && !folio_isolate_lru(folio))
+		return;
+	if (folio_mapped(folio)) {
+		folio_lock(folio);
+		unmap_poisoned_folio(folio, pfn, false);
+		folio_unlock(folio);
+	}
+}
+
+/*
+ * Queue the folio of @pfn for migration.  Return: pfns covered (the
+ * folio's tail from @pfn on, or 1 when it changed under us).
+ */
+static unsigned long queue_folio(unsigned long pfn, struct list_head *list)
+{
+	struct page *page = pfn_to_page(pfn);
+	struct folio *folio = page_folio(page);
+	unsigned long span = 1;
+
+	if (!folio_try_get(folio))
+		return span;
+	if (page_folio(page) != folio)
+		goto put;
+	span = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
+	if (folio_contain_hwpoisoned_page(folio))
+		drop_poisoned(folio, pfn);
+	else if (!isolate_folio_to_list(folio, list) && __ratelimit(&offline_rs))
+		dump_page(page, "memhp: offline could not isolate");
+put:
+	folio_put(folio);
+	return span;
+}
+
+/* Move the folios on @list elsewhere, preferably to another node. */
+static void migrate_list(struct list_head *list)
+{
+	struct folio *first = list_first_entry(list, struct folio, lru);
+	nodemask_t allowed = node_states[N_MEMORY];
+	struct migration_target_control mtc = {
+		.nid = folio_nid(first),
+		.nmask = &allowed,
+		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
+		.reason = MR_MEMORY_HOTPLUG,
+	};
+	int ret;
+
+	/* a node that loses this memory may be going away as a whole */
+	node_clear(mtc.nid, allowed);
+	if (nodes_empty(allowed))
+		node_set(mtc.nid, allowed);
+	ret = migrate_pages(list, alloc_migration_target, NULL,
+			    (unsigned long)&mtc, MIGRATE_SYNC,
+			    MR_MEMORY_HOTPLUG, NULL);
+	if (!ret)
+		return;
+	if (__ratelimit(&offline_rs))
+		pr_info("offline: %d folio(s) did not migrate this round, first pfn %#lx\n",
+			ret, folio_pfn(list_first_entry(list, struct folio, lru)));
+	putback_movable_pages(list);
+}
+
+/*
+ * One sweep over the range: migrate every movable folio, in batches.
+ * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
+ */
+static int migrate_range(const struct offline_op *op)
+{
+	unsigned long pfn = op->start, span;
+	unsigned int queued = 0;
+	LIST_HEAD(list);
+	int ret = 0;
+
+	for (; pfn < op->end && !ret; pfn += span) {
+		switch (classify(pfn_to_page(pfn), &span)) {
+		case PAGE_STUCK:
+			ret = -EBUSY;
+			continue;
+		case PAGE_MOVABLE:
+			span = queue_folio(pfn, &list);
+			queued++;
+			break;
+		case PAGE_SKIP:
+			break;
+		}
+		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < op->end)
+			continue;
+		if (!list_empty(&list))
+			migrate_list(&list);
+		queued = 0;
+		ret = signal_pending(current) ? -EINTR : 0;
+		cond_resched();
+	}
+	if (!list_empty(&list))
+		putback_movable_pages(&list);
+	return ret;
+}
+
+/* Until every page is free or skippable; see the DOC block. */
+static int evacuate(struct offline_op *op)
+{
+	int ret;
+
+	while (test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
+		if (signal_pending(current))
+			return -EINTR;
+		/* pages in use: per-CPU LRU caches must not hide any of them */
+		if (!op->lru_cache_off) {
+			lru_cache_disable();
+			op->lru_cache_off = true;
+		}
+		ret = migrate_range(op);
+		if (!ret)
+			ret = dissolve_free_hugetlb_folios(op->start, op->end);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Steps 2 and 5, and the way back
+ */
+
+static void allow_allocations(struct offline_op *op)
+{
+	if (op->lru_cache_off)
+		lru_cache_enable();
+	op->lru_cache_off = false;
+	zone_pcp_enable(op->zone);
+}
+
+static int isolate(struct offline_op *op)
+{
+	int ret;
+
+	zone_pcp_disable(op->zone);
+	ret = start_isolate_page_range(op->start, op->end, MIGRATE_MOVABLE,
+				       MEMORY_OFFLINE | REPORT_FAILURE,
+				       GFP_USER | __GFP_MOVABLE |
+				       __GFP_RETRY_MAYFAIL);
+	if (ret)
+		zone_pcp_enable(op->zone);
+	return ret;
+}
+
+static void unisolate(struct offline_op *op)
+{
+	undo_isolate_page_range(op->start, op->end, MIGRATE_MOVABLE);
+	allow_allocations(op);
+}
+
+/* The node and the rest of mm forget the (now empty) range. */
+static void forget_pages(struct offline_op *op, struct memory_group *group,
+			 unsigned long managed)
+{
+	struct page *first = pfn_to_page(op->start);
+	const struct memory_notify *arg = &op->arg;
+
+	adjust_managed_page_count(first, -managed);
+	adjust_present_page_count(first, group, -(long)(op->end - op->start));
+	init_per_zone_wmark_min();
+	/* fallback lists are rebuilt from the node states: clear them first */
+	if (arg->status_change_nid_normal != NUMA_NO_NODE)
+		node_clear_state(arg->status_change_nid_normal, N_NORMAL_MEMORY);
+	if (arg->status_change_nid != NUMA_NO_NODE)
+		node_clear_state(arg->status_change_nid, N_MEMORY);
+	if (!populated_zone(op->zone)) {
+		zone_pcp_reset(op->zone);
+		build_all_zonelists(NULL);
+	}
+	if (arg->status_change_nid != NUMA_NO_NODE) {
+		kcompactd_stop(arg->status_change_nid);
+		kswapd_stop(arg->status_change_nid);
+	}
+	writeback_set_ratelimit();
+}
+
+static void take_offline(struct offline_op *op, struct memory_group *group)
+{
+	unsigned long nr = op->end - op->start;
+	unsigned long managed, flags;
+
+	managed = __offline_isolated_pages(op->start, op->end);
+	/* the pageblocks stay marked isolated; onlining resets them */
+	spin_lock_irqsave(&op->zone->lock, flags);
+	op->zone->nr_isolate_pageblock -= nr / pageblock_nr_pages;
+	spin_unlock_irqrestore(&op->zone->lock, flags);
+	allow_allocations(op);
+	forget_pages(op, group, managed);
+	memory_notify(MEM_OFFLINE, &op->arg);
+	remove_pfn_range_from_zone(op->zone, op->start, nr);
+}
+
+static void report_failure(const struct offline_op *op, const char *why,
+			   int ret)
+{
+	pr_debug("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
+		 PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
+}
+
+/**
+ * offline_pages() - take a range of a memory block offline
+ * @start_pfn: first pfn; pageblock aligned.
+ * @nr_pages: number of pages; the range ends on a section boundary.
+ * @zone: the zone the whole range is in.
+ * @group: the block's memory group, or NULL.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing, under the
+ * device hotplug lock.  May take long while pages migrate; any signal
+ * interrupts it.
+ * Return: 0; -EINVAL for a misaligned range, a range with holes or in
+ * several zones; -EBUSY when a page cannot be isolated or moved; -EINTR on
+ * a signal; or a MEM_GOING_OFFLINE veto.  On failure the range is online
+ * as before.
+ */
+int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+		  struct zone *zone, struct memory_group *group)
+{
+	struct offline_op op = {
+		.start = start_pfn, .end = start_pfn + nr_pages, .zone = zone,
+		.arg = { .start_pfn = start_pfn, .nr_pages = nr_pages },
+	};
+	const char *why;
+	int ret;
+
+	mem_hotplug_assert_held();
+	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
+			 !IS_ALIGNED(op.end, PAGES_PER_SECTION)))
+		return -EINVAL;
+	why = range_unfit(&op);
+	if (why) {
+		report_failure(&op, why, -EINVAL);
+		return -EINVAL;
+	}
+	ret = isolate(&op);
+	if (ret) {
+		report_failure(&op, "pages could not be isolated", ret);
+		return ret;
+	}
+	offline_state_changes(&op);
+	ret = memory_notify_or_cancel(MEM_GOING_OFFLINE, MEM_CANCEL_OFFLINE,
+				      &op.arg);
+	if (ret) {
+		unisolate(&op);
+		report_failure(&op, "a subscriber refused", ret);
+		return ret;
+	}
+	ret = evacuate(&op);
+	if (ret) {
+		unisolate(&op);
+		memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
+		report_failure(&op, "pages stayed in use", ret);
+		return ret;
+	}
+	take_offline(&op, group);
+	return 0;
+}
