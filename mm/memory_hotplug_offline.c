@@ -17,8 +17,10 @@
  *    pageblock of the range is isolated, so no new allocation lands there;
  * 3. MEM_GOING_OFFLINE: subscribers may veto (their pages, say);
  * 4. evacuation, until every page of the range is free or skippable:
- *    movable pages (LRU, non-LRU movable, hugetlb) migrate to other memory,
- *    free hugetlb folios are dissolved back into the buddy allocator;
+ *    free hugetlb folios are dissolved back into the buddy allocator
+ *    first (so the range's own in-use hugetlb folios cannot migrate into
+ *    them), then movable pages (LRU, non-LRU movable, hugetlb) migrate to
+ *    other memory;
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
@@ -65,6 +67,7 @@ struct offline_op {
 	struct zone *zone;
 	struct memory_notify arg;	/* what subscribers are told */
 	bool lru_cache_off;		/* lru_cache_disable() is in force */
+	const char *why;		/* what made it fail */
 };
 
 /* Folios isolated per migrate_pages() call: bounds the signal latency. */
@@ -259,12 +262,55 @@ static int migrate_range(const struct offline_op *op)
 	return ret;
 }
 
+#ifdef CONFIG_HUGETLB_PAGE
+static unsigned long smallest_huge_page(void)
+{
+	unsigned int order = MAX_PAGE_ORDER;
+	struct hstate *h;
+
+	for_each_hstate(h)
+		order = min(order, huge_page_order(h));
+	return 1UL << order;
+}
+
+/*
+ * Give the free hugetlb folios of the range back to the buddy allocator
+ * before anything migrates: left in the pool they would be the first
+ * targets for the range's own in-use hugetlb folios, which would then
+ * never leave (stock Linux retries that forever).  In-use folios are left
+ * for migration.  Return: 0, or -EBUSY for a free folio that must stay
+ * (the pool has no other page for a reservation).
+ */
+static int dissolve_free_huge(const struct offline_op *op)
+{
+	unsigned long step = smallest_huge_page(), pfn;
+	struct folio *folio;
+
+	if (!hugepages_supported())
+		return 0;
+	for (pfn = ALIGN(op->start, step); pfn < op->end; pfn += step) {
+		folio = pfn_folio(pfn);
+		if (!folio_test_hugetlb(folio) || folio_ref_count(folio))
+			continue;
+		if (dissolve_free_hugetlb_folio(folio))
+			return -EBUSY;
+	}
+	return 0;
+}
+#else
+static int dissolve_free_huge(const struct offline_op *op)
+{
+	return 0;
+}
+#endif
+
 /* Until every page is free or skippable; see the DOC block. */
 static int evacuate(struct offline_op *op)
 {
 	int ret;
 
 	while (test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
+		op->why = "interrupted by a signal";
 		if (signal_pending(current))
 			return -EINTR;
 		/* pages in use: per-CPU LRU caches must not hide any of them */
@@ -272,11 +318,15 @@ static int evacuate(struct offline_op *op)
 			lru_cache_disable();
 			op->lru_cache_off = true;
 		}
-		ret = migrate_range(op);
-		if (!ret)
-			ret = dissolve_free_hugetlb_folios(op->start, op->end);
+		op->why = "a free hugetlb page cannot be dissolved";
+		ret = dissolve_free_huge(op);
 		if (ret)
 			return ret;
+		ret = migrate_range(op);
+		if (ret) {
+			op->why = ret == -EINTR ? op->why : "a page cannot move";
+			return ret;
+		}
 		cond_resched();
 	}
 	return 0;
@@ -359,8 +409,8 @@ static void take_offline(struct offline_op *op, struct memory_group *group)
 static void report_failure(const struct offline_op *op, const char *why,
 			   int ret)
 {
-	pr_debug("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
-		 PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
+	pr_info_ratelimited("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
+			    PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
 }
 
 /**
@@ -414,7 +464,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	if (ret) {
 		unisolate(&op);
 		memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
-		report_failure(&op, "pages stayed in use", ret);
+		report_failure(&op, op.why, ret);
 		return ret;
 	}
 	take_offline(&op, group);

@@ -88,6 +88,9 @@ build_tests() {
 	install -m 755 "$HERE/guest-init.sh" "$root/init"
 	cp "$GUEST"/*.sh "$root/memhp/"
 	chmod 755 "$root"/memhp/*.sh
+	mkdir -p "$root/usr/bin"
+	gcc -static -O2 -Wall -o "$root/usr/bin/memhp-helper" "$GUEST/memhp_helper.c" ||
+		die "memhp_helper.c does not build"
 	install -m 755 "$src/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh" \
 		"$root/memhp/upstream/mem-on-off-test.sh"
 	install -m 644 "$src/tools/testing/selftests/kselftest/ktap_helpers.sh" \

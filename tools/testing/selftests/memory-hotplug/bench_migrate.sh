@@ -9,12 +9,6 @@
 # memhp-timeout: 600
 . /memhp/lib_memhp.sh
 
-movable_used_kb()
-{
-	awk '/^Node/ {z=$4} z=="Movable" && /nr_free_pages/ {f=$2}
-	     z=="Movable" && /managed/ {m=$2} END {print (m - f) * 4}' /proc/zoneinfo
-}
-
 new=$(dimm_plug d1 1G) || { echo "Bail out! hot-add failed"; exit 1; }
 dd if=/dev/zero of=/dev/shm/fill bs=1M count=448 2>/dev/null
 stress-ng --vm 1 --vm-bytes 384M --vm-keep --vm-hang 0 >/dev/null 2>&1 &

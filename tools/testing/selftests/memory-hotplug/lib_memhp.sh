@@ -186,6 +186,34 @@ try_write()
 	esac
 }
 
+# movable_used_kb: kB in use in ZONE_MOVABLE (managed minus free).
+movable_used_kb()
+{
+	awk '/^Node/ {z=$4} z=="Movable" && /nr_free_pages/ {f=$2}
+	     z=="Movable" && /managed/ {m=$2} END {print (m - f) * 4}' /proc/zoneinfo
+}
+# meminfo_kb FIELD: a /proc/meminfo value in kB.
+meminfo_kb() { sed -n "s/^$1: *\\([0-9]*\\).*/\\1/p" /proc/meminfo; }
+
+# helper_start NAME ARGS...: run memhp-helper in the background, output in
+# /tmp/NAME.out, its pid in PID_NAME; waits for its first line.
+helper_start()
+{
+	local name=$1
+	shift
+	memhp-helper "$@" >/tmp/$name.out 2>&1 &
+	eval "PID_$name=$!"
+	wait_until 60 eval '[ -s /tmp/$name.out ]'
+}
+# helper_finish NAME: SIGUSR1, then its exit status; output in /tmp/NAME.out.
+helper_finish()
+{
+	local pid
+	eval "pid=\$PID_$1"
+	kill -USR1 "$pid"
+	wait "$pid"
+}
+
 # ---- kernel log ---------------------------------------------------------------
 
 # kmsg_mark: remember where the kernel log is now; kmsg_since prints what came after.

@@ -51,11 +51,6 @@ check "lsmem matches sysfs after chmem" lsmem_matches_sysfs
 
 # Data integrity: page cache (tmpfs) and anonymous memory in the DIMM.
 chmem -e -b ${B[5]}-${B[7]} >/dev/null
-movable_used_kb()
-{
-	awk '/^Node/ {z=$4} z=="Movable" && /nr_free_pages/ {f=$2}
-	     z=="Movable" && /managed/ {m=$2} END {print (m - f) * 4}' /proc/zoneinfo
-}
 dd if=/dev/urandom of=/dev/shm/data bs=1M count=384 2>/dev/null
 sum0=$(sha256sum </dev/shm/data)
 stress-ng --vm 1 --vm-bytes 128M --vm-keep --vm-method rand-set --verify -t 60s \

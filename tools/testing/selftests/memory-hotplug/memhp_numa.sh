@@ -3,14 +3,15 @@
 #
 # h. NUMA: a two-node guest plus a memory-less, CPU-less node 2.  A DIMM on
 #    node 1 lands under node1 (links both ways); a DIMM on node 2 brings that
-#    node's memory online.
+#    node online (pgdat, sysfs node device, memory); its eject takes the
+#    node offline again, and a second DIMM brings it back.
 #
 # memhp-qemu: -m 2G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1 -object memory-backend-ram,id=r0,size=1G -object memory-backend-ram,id=r1,size=1G -numa node,nodeid=0,memdev=r0,cpus=0 -numa node,nodeid=1,memdev=r1,cpus=1 -numa node,nodeid=2
 # memhp-timeout: 300
 . /memhp/lib_memhp.sh
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 14
 
 # linked BLOCK NODE: memoryB -> nodeN and nodeN/memoryB -> memoryB.
 linked()
@@ -38,10 +39,33 @@ online_blocks online_movable $new
 check "they online; node1 MemTotal grew" \
 	eval 'all_in_state online $new && grep -q "Node 1 MemTotal" $NODE/node1/meminfo'
 
+node2_memtotal_kb() { sed -n "s/.*MemTotal: *\([0-9]*\).*/\1/p" $NODE/node2/meminfo; }
+check "node 2 starts offline, without a node device (online: $(cat $NODE/online))" \
+	eval '[ "$(cat $NODE/online)" = 0-1 ] && [ ! -e $NODE/node2 ]'
+
 new2=$(dimm_plug d2 512M 2)
 online_blocks online_movable $new2
 check "a DIMM on node 2 links its blocks under node2" all_linked 2 $new2
-check "node 2 now has memory (has_memory: $(cat $NODE/has_memory))" \
-	eval '[ "$(cat $NODE/has_memory)" = 0-2 ] && [ "$(sed -n "s/.*MemTotal: *\([0-9]*\).*/\1/p" $NODE/node2/meminfo)" -eq $((512 << 10)) ]'
+check "node 2 is now online with memory (online: $(cat $NODE/online), has_memory: $(cat $NODE/has_memory))" \
+	eval '[ "$(cat $NODE/online)" = 0-2 ] && [ "$(cat $NODE/has_memory)" = 0-2 ] && [ "$(node2_memtotal_kb)" -eq $((512 << 10)) ]'
+
+# Fill some of node 2 (a tmpfs bound to it), so its eject has to migrate
+# those pages to nodes 0 and 1.
+node2_used_kb() { sed -n "s/.*MemUsed: *\([0-9]*\).*/\1/p" $NODE/node2/meminfo; }
+mkdir -p /mnt/n2 && mount -t tmpfs -o size=128M,mpol=bind:2 n2 /mnt/n2
+dd if=/dev/zero of=/mnt/n2/fill bs=1M count=64 2>/dev/null
+check "a tmpfs bound to node 2 holds 64 MiB there (node 2 MemUsed $(node2_used_kb) kB)" \
+	eval '[ "$(node2_used_kb)" -ge $((64 << 10)) ]'
+check "an eject of node 2's only DIMM succeeds" dimm_unplug d2 120
+check "node 2 went offline again: no node device, not in has_memory (online: $(cat $NODE/online))" \
+	wait_until 10 eval '[ "$(cat $NODE/online)" = 0-1 ] && [ ! -e $NODE/node2 ] && [ "$(cat $NODE/has_memory)" = 0-1 ]'
+check "the tmpfs file moved off node 2 intact" \
+	eval '[ "$(sha256sum </mnt/n2/fill)" = "$(dd if=/dev/zero bs=1M count=64 2>/dev/null | sha256sum)" ]'
+umount /mnt/n2
+
+new3=$(dimm_plug d3 256M 2)
+online_blocks online_kernel $new3
+check "a new DIMM on node 2 brings the node back, its blocks linked ($(echo $new3))" \
+	eval '[ "$(cat $NODE/online)" = 0-2 ] && all_linked 2 $new3 && [ "$(node2_memtotal_kb)" -eq $((256 << 10)) ]'
 
 ktap_finished

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memhp-helper: what the guest scenarios cannot do from a shell.
+ *
+ *   memhp-helper fill MIB [anon|thp|hugetlb]
+ *	map MIB MiB (THP: 2 MiB aligned with MADV_HUGEPAGE; hugetlb:
+ *	MAP_HUGETLB), write a pattern into every page, print "READY", wait
+ *	for SIGUSR1, check the pattern, print "INTACT" or "CORRUPT <page>",
+ *	exit 0 / 1.
+ *   memhp-helper pin START_PFN END_PFN MIB
+ *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
+ *	an extra reference on it (vmsplice into a pipe nobody reads: the page
+ *	cannot migrate), print "PINNED <pfn>", wait for SIGUSR1, exit 0.
+ *   memhp-helper write-with-sigint FILE VALUE SECONDS
+ *	write VALUE to FILE; a child sends this process SIGINT after SECONDS.
+ *	Prints "<errno name or OK> <milliseconds>".
+ *
+ * Built static on the host and put into the guest's initramfs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1UL << 20)
+#define HPAGE (2 * MIB)
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	got_usr1 = 1;
+}
+
+static void wait_usr1(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (!got_usr1)
+		sigsuspend(&none);
+}
+
+static void catch_usr1(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static char *map_anon(size_t len, const char *kind)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *p;
+
+	if (!strcmp(kind, "hugetlb"))
+		flags |= MAP_HUGETLB;
+	if (!strcmp(kind, "thp")) {
+		/* over-map, then use the 2 MiB aligned part */
+		p = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE, flags, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		p = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
+		madvise(p, len, MADV_HUGEPAGE);
+		return p;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Every 8 bytes of page i hold i * 2654435761 + offset: cheap, unique. */
+static uint64_t pattern(size_t page, size_t word)
+{
+	return page * 2654435761ULL + word;
+}
+
+static void write_pattern(char *p, size_t len)
+{
+	size_t pg, w, words = 4096 / 8;
+
+	for (pg = 0; pg < len / 4096; pg++)
+		for (w = 0; w < words; w++)
+			((uint64_t *)(p + pg * 4096))[w] = pattern(pg, w);
+}
+
+static long check_pattern(const char *p, size_t len)
+{
+	size_t pg, w, words = 4096 / 8;
+
+	for (pg = 0; pg < len / 4096; pg++)
+		for (w = 0; w < words; w++)
+			if (((const uint64_t *)(p + pg * 4096))[w] != pattern(pg, w))
+				return pg;
+	return -1;
+}
+
+static int cmd_fill(size_t mib, const char *kind)
+{
+	size_t len = mib * MIB;
+	char *p = map_anon(len, kind);
+	long bad;
+
+	if (!p) {
+		printf("MAPFAIL %s\n", strerror(errno));
+		return 2;
+	}
+	catch_usr1();
+	write_pattern(p, len);
+	printf("READY\n");
+	fflush(stdout);
+	wait_usr1();
+	bad = check_pattern(p, len);
+	if (bad >= 0)
+		printf("CORRUPT %ld\n", bad);
+	else
+		printf("INTACT\n");
+	return bad >= 0;
+}
+
+static uint64_t pfn_of(int pagemap, const void *addr)
+{
+	uint64_t ent = 0;
+	off_t off = (uintptr_t)addr / 4096 * sizeof(ent);
+
+	if (pread(pagemap, &ent, sizeof(ent), off) != sizeof(ent))
+		return 0;
+	return (ent >> 63) ? ent & ((1ULL << 55) - 1) : 0;
+}
+
+static int cmd_pin(uint64_t lo, uint64_t hi, size_t mib)
+{
+	size_t len = mib * MIB, off;
+	char *p = map_anon(len, "anon");
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	int pipefd[2];
+	struct iovec iov = { .iov_len = 4096 };
+
+	if (!p || pagemap < 0 || pipe(pipefd))
+		return 2;
+	catch_usr1();
+	write_pattern(p, len);
+	for (off = 0; off < len; off += 4096) {
+		uint64_t pfn = pfn_of(pagemap, p + off);
+
+		if (pfn < lo || pfn >= hi)
+			continue;
+		iov.iov_base = p + off;
+		if (vmsplice(pipefd[1], &iov, 1, 0) != 4096)
+			return 2;
+		printf("PINNED %#llx\n", (unsigned long long)pfn);
+		fflush(stdout);
+		wait_usr1();
+		return 0;
+	}
+	printf("NOPAGE\n");
+	return 1;
+}
+
+static void on_int(int sig)
+{
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int cmd_write_with_sigint(const char *file, const char *value,
+				 unsigned int seconds)
+{
+	struct sigaction sa = { .sa_handler = on_int };	/* no SA_RESTART */
+	struct timespec t0;
+	pid_t parent = getpid(), child;
+	int fd = open(file, O_WRONLY), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 2;
+	sigaction(SIGINT, &sa, NULL);
+	child = fork();
+	if (child == 0) {
+		sleep(seconds);
+		kill(parent, SIGINT);
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = write(fd, value, strlen(value));
+	if (n < 0)
+		err = errno;
+	printf("%s %ld\n", err == EINTR ? "EINTR" : err ? strerror(err) : "OK",
+	       ms_since(&t0));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 3 && !strcmp(argv[1], "fill"))
+		return cmd_fill(strtoul(argv[2], NULL, 0),
+				argc > 3 ? argv[3] : "anon");
+	if (argc == 5 && !strcmp(argv[1], "pin"))
+		return cmd_pin(strtoull(argv[2], NULL, 0),
+			       strtoull(argv[3], NULL, 0),
+			       strtoul(argv[4], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "write-with-sigint"))
+		return cmd_write_with_sigint(argv[2], argv[3],
+					     strtoul(argv[4], NULL, 0));
+	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
+	return 2;
+}

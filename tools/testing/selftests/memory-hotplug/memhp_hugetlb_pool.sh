@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# o. offlining a block whose hugetlb pool pages are partly mapped, partly
+#    free: the free ones are dissolved first, so the mapped ones migrate out
+#    of the block instead of into its own free pool pages.  Stock 6.12 picks
+#    those free pages as migration targets and retries forever (SIGINT ends
+#    it); memhp offlines the block and keeps the data intact.
+#
+# memhp-qemu: -m 2G,slots=4,maxmem=16G
+# memhp-timeout: 300
+# memhp-upstream: skip stock retries forever when free hugetlb pool pages sit in the block being offlined
+. /memhp/lib_memhp.sh
+
+ktap_print_header
+ktap_set_plan 5
+
+H=/sys/kernel/mm/hugepages/hugepages-2048kB
+
+
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+new=$(dimm_plug d1 128M) || { echo "Bail out! hot-add failed"; exit 1; }
+online_blocks online_movable $new
+echo 16 >$H/nr_hugepages
+helper_start huge fill 16 hugetlb
+check "a 16-page hugetlb pool sits in the block, 8 mapped, 8 free (Movable used $(movable_used_kb) kB)" \
+	eval '[ "$(cat /tmp/huge.out)" = READY ] && [ "$(cat $H/free_hugepages)" -eq 8 ] &&
+	      [ "$(movable_used_kb)" -ge $((32 << 10)) ]'
+res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 60)
+check "the block offlines, well before a 60 s SIGINT ($res ms)" \
+	eval '[ "${res% *}" = OK ] && [ "$(state_of $new)" = offline ]'
+check "the free pool pages were dissolved, the mapped ones moved ($(cat $H/nr_hugepages) pages, $(cat $H/free_hugepages) free)" \
+	eval '[ "$(cat $H/nr_hugepages)" -eq 8 ] && [ "$(cat $H/free_hugepages)" -eq 0 ]'
+helper_finish huge
+check "the hugetlb memory reads back intact ($(tail -1 /tmp/huge.out))" \
+	eval '[ "$(tail -1 /tmp/huge.out)" = INTACT ]'
+check "the DIMM ejects" dimm_unplug d1
+
+ktap_finished

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# n. offlining memory that is in use: a Movable DIMM holding transparent
+#    huge pages and mapped hugetlb pages offlines - the data moves intact;
+#    then a page held by a pipe (vmsplice) keeps an offline retrying until
+#    SIGINT ends it with EINTR, the block stays online, and once the pipe
+#    is gone the same offline succeeds.  (memhp_hugetlb_pool.sh: free pool
+#    pages in the block too.)
+#
+# memhp-qemu: -m 2G,slots=4,maxmem=16G
+# memhp-timeout: 300
+. /memhp/lib_memhp.sh
+
+ktap_print_header
+ktap_set_plan 12
+
+H=/sys/kernel/mm/hugepages/hugepages-2048kB
+
+# ---- THP and hugetlb ----------------------------------------------------------
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+new=$(dimm_plug d1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
+online_blocks online_movable $new
+used0=$(movable_used_kb)
+
+helper_start thp fill 64 thp
+echo 8 >$H/nr_hugepages
+helper_start huge fill 16 hugetlb
+check "64 MiB of THP and 8 mapped hugetlb pages sit in the DIMM (Movable used $(( $(movable_used_kb) - used0 )) kB, AnonHugePages $(meminfo_kb AnonHugePages) kB)" \
+	eval '[ "$(cat /tmp/thp.out)" = READY ] && [ "$(cat /tmp/huge.out)" = READY ] &&
+	      [ "$(meminfo_kb AnonHugePages)" -ge 32768 ] && [ "$(cat $H/free_hugepages)" -eq 0 ] &&
+	      [ $(( $(movable_used_kb) - used0 )) -ge $((80 << 10)) ]'
+
+check "both blocks of the DIMM offline" online_blocks offline $new
+check "the Movable zone is empty again ($(movable_used_kb) kB used)" \
+	eval '[ "$(movable_used_kb)" -eq 0 ]'
+check "the 8 mapped hugetlb pages moved, the pool is unchanged ($(cat $H/nr_hugepages) pages, $(cat $H/free_hugepages) free)" \
+	eval '[ "$(cat $H/nr_hugepages)" -eq 8 ] && [ "$(cat $H/free_hugepages)" -eq 0 ]'
+helper_finish thp
+check "the THP memory reads back intact ($(cat /tmp/thp.out | tail -1))" \
+	eval '[ "$(tail -1 /tmp/thp.out)" = INTACT ]'
+helper_finish huge
+check "the hugetlb memory reads back intact ($(cat /tmp/huge.out | tail -1))" \
+	eval '[ "$(tail -1 /tmp/huge.out)" = INTACT ]'
+echo 0 >$H/nr_hugepages
+check "the DIMM ejects" dimm_unplug d1
+
+# ---- a page that cannot move, and SIGINT --------------------------------------
+new=$(dimm_plug d2 128M) || { echo "Bail out! hot-add failed"; exit 1; }
+online_blocks online_movable $new
+lo=$((new * BLOCK_SIZE / 4096))
+hi=$((lo + BLOCK_SIZE / 4096))
+helper_start pin pin $lo $hi 96
+check "a page of memory$new is held by a pipe ($(cat /tmp/pin.out))" \
+	eval 'grep -q ^PINNED /tmp/pin.out'
+
+res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 3)
+check "offline keeps retrying and SIGINT after 3 s ends it with EINTR ($res ms)" \
+	eval '[ "${res% *}" = EINTR ] && [ "${res#* }" -ge 2500 ]'
+check "the block is still online and Movable ($(state_of $new), $(zones_of $new))" \
+	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
+
+helper_finish pin
+check "with the pipe gone the offline succeeds" online_blocks offline $new
+check "the DIMM ejects" dimm_unplug d2
+
+ktap_finished
