@@ -1003,6 +1003,9 @@ static int try_remove_memory(u64 start, u64 size)
 	ret = walk_memory_blocks(start, size, &s, survey_block);
 	if (ret)
 		return ret;
+	/* a range that was never added as a whole is not ours to remove */
+	if (s.blocks != size / memory_block_size_bytes())
+		return -EINVAL;
 	/* blocks either all carry their memmap or none does */
 	if (WARN_ON_ONCE(s.self_hosted && s.self_hosted != s.blocks))
 		return -EINVAL;
@@ -1039,7 +1042,7 @@ void __remove_memory(u64 start, u64 size)
  *
  * Context: Process context; takes the device hotplug lock.
  * Return: 0; -EBUSY when a block is online; -EINVAL for a range not in
- * whole blocks.
+ * whole blocks or not (entirely) present.
  */
 int remove_memory(u64 start, u64 size)
 {
@@ -1138,3 +1141,7 @@ int offline_and_remove_memory(u64 start, u64 size)
 EXPORT_SYMBOL_GPL(offline_and_remove_memory);
 
 #endif /* CONFIG_MEMORY_HOTREMOVE */
+
+#ifdef CONFIG_MEMORY_HOTPLUG_KUNIT_TEST
+#include "tests/memory_hotplug_kunit.h"
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests for adding and removing memory (mm/memory_hotplug.c).
+ *
+ * Included at the end of memory_hotplug.c.  Range checks, resource names
+ * and the memmap_on_memory parameter are driven with tables; the altmap
+ * geometry is checked against the block size of the machine; and a range
+ * far above RAM is really added and removed (never onlined, so its missing
+ * backing is never touched) to show that add, a refused second add and
+ * remove leave nothing behind.  Parameters a test changes are restored by
+ * KUnit actions.
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+#ifndef _MM_TESTS_MEMORY_HOTPLUG_KUNIT_H
+#define _MM_TESTS_MEMORY_HOTPLUG_KUNIT_H
+
+#include <kunit/test.h>
+#include <linux/sizes.h>
+
+#define BLK ((u64)memory_block_size_bytes())
+
+/* ---- whole-block ranges ---- */
+
+struct block_range_case {
+	const char *what;
+	u64 start_blocks, size_blocks;	/* in blocks ... */
+	u64 start_extra, size_extra;	/* ... plus bytes */
+	int expect;
+};
+
+static const struct block_range_case block_range_cases[] = {
+	{ "one block at 0", 0, 1, 0, 0, 0 },
+	{ "three blocks at 4G", SZ_4G / SZ_128M, 3, 0, 0, 0 },
+	{ "empty", 8, 0, 0, 0, -EINVAL },
+	{ "start off by a page", 8, 1, PAGE_SIZE, 0, -EINVAL },
+	{ "size off by a page", 8, 1, 0, PAGE_SIZE, -EINVAL },
+	{ "size of half a block", 8, 0, 0, SZ_64M, -EINVAL },
+};
+
+static void block_range_desc(const struct block_range_case *c, char *desc)
+{
+	strscpy(desc, c->what, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(block_range, block_range_cases, block_range_desc);
+
+/* Add and remove accept whole memory blocks only. */
+static void memhp_test_ranges_are_whole_blocks(struct kunit *test)
+{
+	const struct block_range_case *c = test->param_value;
+	u64 start = c->start_blocks * BLK + c->start_extra;
+	u64 size = c->size_blocks * BLK + c->size_extra;
+
+	/* "size of half a block" only means that with blocks above 64M */
+	if (c->size_extra && c->size_extra >= BLK)
+		kunit_skip(test, "block size %#llx", BLK);
+	KUNIT_EXPECT_EQ(test, c->expect, check_block_range(start, size));
+}
+
+/* ---- the pluggable range ---- */
+
+/* The pluggable range is well formed and inside what sparsemem describes. */
+static void memhp_test_pluggable_range_is_inside_physmem(struct kunit *test)
+{
+	struct range mapped = mhp_get_pluggable_range(true);
+	struct range all = mhp_get_pluggable_range(false);
+
+	KUNIT_EXPECT_LE(test, mapped.start, mapped.end);
+	KUNIT_EXPECT_LE(test, mapped.end, (u64)PHYSMEM_END);
+	KUNIT_EXPECT_EQ(test, 0ULL, all.start);
+	KUNIT_EXPECT_EQ(test, (u64)PHYSMEM_END, all.end);
+}
+
+/* Empty, wrapping and out-of-range requests are refused. */
+static void memhp_test_range_allowed_refuses_nonsense(struct kunit *test)
+{
+	struct range r = mhp_get_pluggable_range(true);
+
+	KUNIT_EXPECT_TRUE(test, mhp_range_allowed(r.start, BLK, true));
+	KUNIT_EXPECT_FALSE(test, mhp_range_allowed(r.start, 0, true));
+	KUNIT_EXPECT_FALSE(test, mhp_range_allowed(U64_MAX - PAGE_SIZE + 1,
+						   2 * PAGE_SIZE, true));
+	KUNIT_EXPECT_FALSE(test, mhp_range_allowed(r.end + 1 - BLK, 2 * BLK,
+						   true));
+	KUNIT_EXPECT_TRUE(test, mhp_range_allowed(r.end + 1 - BLK, BLK, true));
+}
+
+/* ---- driver-managed resource names ---- */
+
+struct name_case {
+	const char *name;
+	bool ok;
+};
+
+static const struct name_case name_cases[] = {
+	{ "System RAM (kmem)", true },
+	{ "System RAM (virtio_mem)", true },
+	{ "System RAM ()", true },
+	{ "System RAM", false },
+	{ "System RAM (", false },
+	{ "System RAM (kmem", false },
+	{ "System RAM (kmem) ", false },
+	{ "system RAM (kmem)", false },
+	{ " System RAM (kmem)", false },
+	{ "", false },
+	{ NULL, false },
+};
+
+static void name_desc(const struct name_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "'%s' -> %s",
+		 c->name ?: "(null)", c->ok ? "ok" : "refused");
+}
+
+KUNIT_ARRAY_PARAM(name, name_cases, name_desc);
+
+/* Driver-managed memory must be named "System RAM (<driver>)". */
+static void memhp_test_driver_managed_names(struct kunit *test)
+{
+	const struct name_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, c->ok, driver_managed_name(c->name));
+}
+
+/* A bad name is refused before anything is claimed. */
+static void memhp_test_driver_managed_add_refuses_bad_name(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			add_memory_driver_managed(0, 0, BLK, "kmem", MHP_NONE));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			add_memory_driver_managed(0, 0, BLK, NULL, MHP_NONE));
+}
+
+/* ---- memory_hotplug.memmap_on_memory ---- */
+
+static void restore_memmap_mode(void *old)
+{
+	memmap_mode = (enum memmap_mode)(uintptr_t)old;
+}
+
+static void save_memmap_mode(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_memmap_mode,
+						  (void *)(uintptr_t)memmap_mode));
+}
+
+#ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
+struct mode_case {
+	const char *input;
+	int ret;
+	const char *reads;	/* what the parameter shows afterwards */
+};
+
+static const struct mode_case mode_cases[] = {
+	{ "force", 0, "force\n" },
+	{ "FORCE", 0, "force\n" },
+	{ "force\n", 0, "force\n" },
+	{ "1", 0, "Y\n" },
+	{ "y", 0, "Y\n" },
+	{ "on", 0, "Y\n" },
+	{ "0", 0, "N\n" },
+	{ "N", 0, "N\n" },
+	{ "off", 0, "N\n" },
+	{ "2", -EINVAL, NULL },
+	{ "maybe", -EINVAL, NULL },
+	{ "", -EINVAL, NULL },
+};
+
+static void mode_desc(const struct mode_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "'%.12s' -> %d", c->input, c->ret);
+}
+
+KUNIT_ARRAY_PARAM(mode, mode_cases, mode_desc);
+
+/* memmap_on_memory takes a boolean or "force"; anything else changes nothing. */
+static void memhp_test_memmap_on_memory_parses(struct kunit *test)
+{
+	const struct mode_case *c = test->param_value;
+	enum memmap_mode before;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	save_memmap_mode(test);
+	memmap_mode = MEMMAP_ON_MEMORY;
+	before = memmap_mode;
+	KUNIT_EXPECT_EQ(test, c->ret, memmap_mode_set(c->input, NULL));
+	if (c->ret) {
+		KUNIT_EXPECT_EQ(test, before, memmap_mode);
+		return;
+	}
+	memmap_mode_get(buf, NULL);
+	KUNIT_EXPECT_STREQ(test, c->reads, buf);
+}
+#endif
+
+/* ---- memmap_on_memory geometry ---- */
+
+/* A block's own memmap is its struct pages, rounded to pageblocks by force. */
+static void memhp_test_block_memmap_size(struct kunit *test)
+{
+	unsigned long pages = PFN_UP(PHYS_PFN(BLK) * sizeof(struct page));
+
+	save_memmap_mode(test);
+	memmap_mode = MEMMAP_ON_MEMORY;
+	KUNIT_EXPECT_EQ(test, pages, block_memmap_pages());
+	memmap_mode = MEMMAP_ON_MEMORY_FORCE;
+	KUNIT_EXPECT_EQ(test, pageblock_align(pages), block_memmap_pages());
+	KUNIT_EXPECT_TRUE(test, pageblock_aligned(block_memmap_pages()));
+}
+
+/* Support follows the mode and the block geometry, nothing else. */
+static void memhp_test_memmap_on_memory_support(struct kunit *test)
+{
+	unsigned long bytes = PHYS_PFN(BLK) * sizeof(struct page);
+	bool geometry = IS_ALIGNED(bytes, PAGE_SIZE) &&
+			pageblock_aligned(PFN_UP(bytes)) &&
+			PFN_UP(bytes) < PHYS_PFN(BLK) &&
+			arch_supports_memmap_on_memory(bytes);
+
+	save_memmap_mode(test);
+	memmap_mode = MEMMAP_IN_BOOT_MEMORY;
+	KUNIT_EXPECT_FALSE(test, mhp_supports_memmap_on_memory());
+	memmap_mode = MEMMAP_ON_MEMORY;
+	KUNIT_EXPECT_EQ(test, geometry, mhp_supports_memmap_on_memory());
+}
+
+/* A block's altmap spans the block and lends it its memmap pages. */
+static void memhp_test_block_altmap_spans_the_block(struct kunit *test)
+{
+	struct vmem_altmap *a;
+
+	save_memmap_mode(test);
+	memmap_mode = MEMMAP_ON_MEMORY;
+	a = block_altmap_new(4 * BLK, MHP_OFFLINE_INACCESSIBLE);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(4 * BLK), a->base_pfn);
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(5 * BLK) - 1, a->end_pfn);
+	KUNIT_EXPECT_EQ(test, block_memmap_pages(), a->free);
+	KUNIT_EXPECT_EQ(test, 0UL, a->alloc);
+	KUNIT_EXPECT_TRUE(test, a->inaccessible);
+	kfree(a);
+	a = block_altmap_new(4 * BLK, MHP_NONE);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_FALSE(test, a->inaccessible);
+	kfree(a);
+}
+
+/* ---- default online type ---- */
+
+static void restore_online_type(void *old)
+{
+	default_online_type = (int)(uintptr_t)old;
+}
+
+/* auto_online_blocks writes win over the Kconfig default. */
+static void memhp_test_default_online_type_follows_setter(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_online_type,
+						  (void *)(uintptr_t)default_online_type));
+	default_online_type = -1;
+	KUNIT_EXPECT_EQ(test, kconfig_online_type(), mhp_get_default_online_type());
+	mhp_set_default_online_type(MMOP_ONLINE_MOVABLE);
+	KUNIT_EXPECT_EQ(test, MMOP_ONLINE_MOVABLE, mhp_get_default_online_type());
+}
+
+/* ---- pfn_to_online_page ---- */
+
+/* Kernel memory is online; pfns beyond every section are not. */
+static void memhp_test_pfn_to_online_page(struct kunit *test)
+{
+	void *buf = kunit_kmalloc(test, 64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_PTR_EQ(test, virt_to_page(buf),
+			    pfn_to_online_page(page_to_pfn(virt_to_page(buf))));
+	KUNIT_EXPECT_NULL(test, pfn_to_online_page(section_nr_to_pfn(NR_MEM_SECTIONS)));
+	KUNIT_EXPECT_NULL(test, pfn_to_online_page(ULONG_MAX));
+}
+
+/* ---- a real add and remove, never onlined ---- */
+
+#ifdef CONFIG_MEMORY_HOTREMOVE
+static int count_block(struct memory_block *mem, void *arg)
+{
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+static unsigned long nr_blocks(void)
+{
+	unsigned long n = 0;
+
+	for_each_memory_block(&n, count_block);
+	return n;
+}
+
+/*
+ * Two free blocks of physical address space, searched downwards from the
+ * top of what is both pluggable and in iomem_resource (the CPU's physical
+ * address width): PCI windows and DIMM areas sit in between.
+ */
+static u64 scratch_range(struct kunit *test)
+{
+	struct range r = mhp_get_pluggable_range(true);
+	u64 top = min_t(u64, r.end, iomem_resource.end);
+	u64 start = ALIGN_DOWN(top + 1, BLK) - 2 * BLK;
+	int tries;
+
+	for (tries = 0; tries < 4096 && start >= r.start; tries++, start -= 2 * BLK)
+		if (region_intersects(start, 2 * BLK, IORESOURCE_MEM,
+				      IORES_DESC_NONE) == REGION_DISJOINT)
+			return start;
+	kunit_skip(test, "no free physical range below %#llx", top);
+	return 0;
+}
+
+static void restore_online_type_offline(void *old)
+{
+	mhp_set_default_online_type((enum mmop)(uintptr_t)old);
+}
+
+/* Adding, a refused overlapping add, and removal leave nothing behind. */
+static void memhp_test_add_then_remove_leaves_no_trace(struct kunit *test)
+{
+	u64 start = scratch_range(test);
+	unsigned long blocks = nr_blocks();
+	int nid = first_online_node;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_online_type_offline,
+						  (void *)(uintptr_t)mhp_get_default_online_type()));
+	mhp_set_default_online_type(MMOP_OFFLINE);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, remove_memory(start, 2 * BLK));
+	KUNIT_ASSERT_EQ(test, 0, add_memory(nid, start, 2 * BLK, MHP_NONE));
+	KUNIT_EXPECT_EQ(test, blocks + 2, nr_blocks());
+	KUNIT_EXPECT_EQ(test, -EEXIST, add_memory(nid, start + BLK, BLK, MHP_NONE));
+	KUNIT_EXPECT_EQ(test, blocks + 2, nr_blocks());
+	KUNIT_EXPECT_EQ(test, -EINVAL, remove_memory(start, BLK / 2));
+	KUNIT_EXPECT_EQ(test, 0, remove_memory(start, 2 * BLK));
+	KUNIT_EXPECT_EQ(test, blocks, nr_blocks());
+	KUNIT_EXPECT_EQ(test, REGION_DISJOINT,
+			region_intersects(start, 2 * BLK, IORESOURCE_MEM,
+					  IORES_DESC_NONE));
+}
+
+/* An unknown memory group is refused, and the claimed range released. */
+static void memhp_test_unknown_group_is_refused(struct kunit *test)
+{
+	u64 start = scratch_range(test);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			add_memory(INT_MAX, start, BLK, MHP_NID_IS_MGID));
+	KUNIT_EXPECT_EQ(test, REGION_DISJOINT,
+			region_intersects(start, BLK, IORESOURCE_MEM,
+					  IORES_DESC_NONE));
+}
+#endif
+
+static struct kunit_case memhp_test_cases[] = {
+	KUNIT_CASE_PARAM(memhp_test_ranges_are_whole_blocks, block_range_gen_params),
+	KUNIT_CASE(memhp_test_pluggable_range_is_inside_physmem),
+	KUNIT_CASE(memhp_test_range_allowed_refuses_nonsense),
+	KUNIT_CASE_PARAM(memhp_test_driver_managed_names, name_gen_params),
+	KUNIT_CASE(memhp_test_driver_managed_add_refuses_bad_name),
+#ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
+	KUNIT_CASE_PARAM(memhp_test_memmap_on_memory_parses, mode_gen_params),
+#endif
+	KUNIT_CASE(memhp_test_block_memmap_size),
+	KUNIT_CASE(memhp_test_memmap_on_memory_support),
+	KUNIT_CASE(memhp_test_block_altmap_spans_the_block),
+	KUNIT_CASE(memhp_test_default_online_type_follows_setter),
+	KUNIT_CASE(memhp_test_pfn_to_online_page),
+#ifdef CONFIG_MEMORY_HOTREMOVE
+	KUNIT_CASE(memhp_test_add_then_remove_leaves_no_trace),
+	KUNIT_CASE(memhp_test_unknown_group_is_refused),
+#endif
+	{}
+};
+
+static struct kunit_suite memhp_test_suite = {
+	.name = "memory_hotplug",
+	.test_cases = memhp_test_cases,
+};
+
+kunit_test_suite(memhp_test_suite);
+
+#endif /* _MM_TESTS_MEMORY_HOTPLUG_KUNIT_H */
