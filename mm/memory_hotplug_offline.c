@@ -38,6 +38,8 @@
  * then skips the LRU-cache shutdown (an expedited RCU grace period plus a
  * drain on every CPU) that stock Linux pays for every block.  A page scan
  * visits each free buddy chunk and each large folio once, not each pfn.
+ * Memory in use migrates in large batches, every other batch on a worker
+ * on another CPU, so two CPUs copy at once.
  *
  * Context: drivers/base/memory.c calls offline_pages() under the device
  * hotplug lock with mem_hotplug_lock held for writing.
@@ -56,6 +58,7 @@
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
+#include <linux/workqueue.h>
 #include <linux/writeback.h>
 
 #include "internal.h"
@@ -70,8 +73,14 @@ struct offline_op {
 	const char *why;		/* what made it fail */
 };
 
-/* Folios isolated per migrate_pages() call: bounds the signal latency. */
-#define OFFLINE_MIGRATE_BATCH	512
+/*
+ * Folios isolated per migrate_pages() call: large batches amortize the
+ * per-call cost (measured under TCG: 512 -> 124 MiB/s, 2048 -> 151,
+ * 8192 -> 163, 16384 -> 168 with two CPUs), small ones bound how long a
+ * signal waits (16384 pages take ~0.2 s here) and how much sits off the
+ * LRU at once.
+ */
+#define OFFLINE_MIGRATE_BATCH	16384
 
 static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 			      DEFAULT_RATELIMIT_BURST);
@@ -227,16 +236,70 @@ static void migrate_list(struct list_head *list)
 }
 
 /*
+ * Migration keeps two CPUs busy when it can: every other batch goes to a
+ * worker while this thread isolates and migrates the next one.  Migration
+ * of disjoint folio lists is independent (compaction runs it on every CPU
+ * at once); the worker takes no lock that could wait for mem_hotplug_lock,
+ * which this thread holds.
+ */
+struct migrate_helper {
+	struct work_struct work;
+	struct list_head folios;	/* the worker's batch */
+	bool busy;			/* queued and not yet waited for */
+	bool usable;			/* another CPU is online */
+};
+
+static void migrate_helper_fn(struct work_struct *work)
+{
+	struct migrate_helper *h = container_of(work, struct migrate_helper,
+						work);
+
+	migrate_list(&h->folios);
+}
+
+static void migrate_helper_init(struct migrate_helper *h)
+{
+	INIT_WORK_ONSTACK(&h->work, migrate_helper_fn);
+	INIT_LIST_HEAD(&h->folios);
+	h->busy = false;
+	h->usable = num_online_cpus() > 1;
+}
+
+static void migrate_helper_wait(struct migrate_helper *h)
+{
+	if (h->busy)
+		flush_work(&h->work);
+	h->busy = false;
+}
+
+/* Migrate @list: on the worker if it is idle, else here, then wait for it. */
+static void migrate_batch(struct migrate_helper *h, struct list_head *list)
+{
+	if (list_empty(list))
+		return;
+	if (h->usable && !h->busy) {
+		list_splice_init(list, &h->folios);
+		h->busy = true;
+		queue_work(system_unbound_wq, &h->work);
+		return;
+	}
+	migrate_list(list);
+	migrate_helper_wait(h);
+}
+
+/*
  * One sweep over the range: migrate every movable folio, in batches.
  * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
  */
 static int migrate_range(const struct offline_op *op)
 {
 	unsigned long pfn = op->start, span;
+	struct migrate_helper helper;
 	unsigned int queued = 0;
 	LIST_HEAD(list);
 	int ret = 0;
 
+	migrate_helper_init(&helper);
 	for (; pfn < op->end && !ret; pfn += span) {
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
@@ -251,12 +314,13 @@ static int migrate_range(const struct offline_op *op)
 		}
 		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < op->end)
 			continue;
-		if (!list_empty(&list))
-			migrate_list(&list);
+		migrate_batch(&helper, &list);
 		queued = 0;
 		ret = signal_pending(current) ? -EINTR : 0;
 		cond_resched();
 	}
+	migrate_helper_wait(&helper);
+	destroy_work_on_stack(&helper.work);
 	if (!list_empty(&list))
 		putback_movable_pages(&list);
 	return ret;

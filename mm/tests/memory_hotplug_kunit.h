@@ -326,13 +326,14 @@ static void restore_online_type_offline(void *old)
 /* Adding, a refused overlapping add, and removal leave nothing behind. */
 static void memhp_test_add_then_remove_leaves_no_trace(struct kunit *test)
 {
+	uintptr_t old_type = mhp_get_default_online_type();
 	u64 start = scratch_range(test);
 	unsigned long blocks = nr_blocks();
 	int nid = first_online_node;
 
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, restore_online_type_offline,
-						  (void *)(uintptr_t)mhp_get_default_online_type()));
+						  (void *)old_type));
 	mhp_set_default_online_type(MMOP_OFFLINE);
 
 	KUNIT_EXPECT_EQ(test, -EINVAL, remove_memory(start, 2 * BLK));
