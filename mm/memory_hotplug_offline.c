@@ -38,8 +38,8 @@
  * then skips the LRU-cache shutdown (an expedited RCU grace period plus a
  * drain on every CPU) that stock Linux pays for every block.  A page scan
  * visits each free buddy chunk and each large folio once, not each pfn.
- * Memory in use migrates in large batches, every other batch on a worker
- * on another CPU, so two CPUs copy at once.
+ * Memory in use migrates in large batches, the upper half of the range on
+ * a worker on another CPU, so two CPUs copy at once.
  *
  * Context: drivers/base/memory.c calls offline_pages() under the device
  * hotplug lock with mem_hotplug_lock held for writing.
@@ -236,71 +236,20 @@ static void migrate_list(struct list_head *list)
 }
 
 /*
- * Migration keeps two CPUs busy when it can: every other batch goes to a
- * worker while this thread isolates and migrates the next one.  Migration
- * of disjoint folio lists is independent (compaction runs it on every CPU
- * at once); the worker takes no lock that could wait for mem_hotplug_lock,
- * which this thread holds.
+ * Sweep [@start, @end) once: isolate movable folios in batches and migrate
+ * each batch.  Stops early when @stop becomes true (the other half failed
+ * or saw a signal).  Return: 0, -EBUSY on a page that cannot move, -EINTR
+ * on a signal to this task or on @stop.
  */
-struct migrate_helper {
-	struct work_struct work;
-	struct list_head folios;	/* the worker's batch */
-	bool busy;			/* queued and not yet waited for */
-	bool usable;			/* another CPU is online */
-};
-
-static void migrate_helper_fn(struct work_struct *work)
+static int migrate_pfns(unsigned long start, unsigned long end,
+			const bool *stop)
 {
-	struct migrate_helper *h = container_of(work, struct migrate_helper,
-						work);
-
-	migrate_list(&h->folios);
-}
-
-static void migrate_helper_init(struct migrate_helper *h)
-{
-	INIT_WORK_ONSTACK(&h->work, migrate_helper_fn);
-	INIT_LIST_HEAD(&h->folios);
-	h->busy = false;
-	h->usable = num_online_cpus() > 1;
-}
-
-static void migrate_helper_wait(struct migrate_helper *h)
-{
-	if (h->busy)
-		flush_work(&h->work);
-	h->busy = false;
-}
-
-/* Migrate @list: on the worker if it is idle, else here, then wait for it. */
-static void migrate_batch(struct migrate_helper *h, struct list_head *list)
-{
-	if (list_empty(list))
-		return;
-	if (h->usable && !h->busy) {
-		list_splice_init(list, &h->folios);
-		h->busy = true;
-		queue_work(system_unbound_wq, &h->work);
-		return;
-	}
-	migrate_list(list);
-	migrate_helper_wait(h);
-}
-
-/*
- * One sweep over the range: migrate every movable folio, in batches.
- * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
- */
-static int migrate_range(const struct offline_op *op)
-{
-	unsigned long pfn = op->start, span;
-	struct migrate_helper helper;
+	unsigned long pfn = start, span;
 	unsigned int queued = 0;
 	LIST_HEAD(list);
 	int ret = 0;
 
-	migrate_helper_init(&helper);
-	for (; pfn < op->end && !ret; pfn += span) {
+	for (; pfn < end && !ret; pfn += span) {
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
 			ret = -EBUSY;
@@ -312,18 +261,66 @@ static int migrate_range(const struct offline_op *op)
 		case PAGE_SKIP:
 			break;
 		}
-		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < op->end)
+		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < end)
 			continue;
-		migrate_batch(&helper, &list);
+		if (!list_empty(&list))
+			migrate_list(&list);
 		queued = 0;
-		ret = signal_pending(current) ? -EINTR : 0;
+		if (signal_pending(current) || READ_ONCE(*stop))
+			ret = -EINTR;
 		cond_resched();
 	}
-	migrate_helper_wait(&helper);
-	destroy_work_on_stack(&helper.work);
 	if (!list_empty(&list))
 		putback_movable_pages(&list);
 	return ret;
+}
+
+/*
+ * The upper half of a range, swept by a worker on another CPU while the
+ * caller sweeps the lower half: two CPUs copy at once.  Sweeps of disjoint
+ * ranges are independent (compaction runs them on every CPU at once); the
+ * worker takes no lock that could wait for mem_hotplug_lock, which the
+ * caller holds while it waits for the worker.
+ */
+struct upper_half {
+	struct work_struct work;
+	unsigned long start, end;
+	const bool *stop;
+	int ret;
+};
+
+static void upper_half_fn(struct work_struct *work)
+{
+	struct upper_half *h = container_of(work, struct upper_half, work);
+
+	h->ret = migrate_pfns(h->start, h->end, h->stop);
+}
+
+/*
+ * One sweep over the range, on two CPUs when there are two.
+ * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
+ */
+static int migrate_range(const struct offline_op *op)
+{
+	unsigned long mid = ALIGN_DOWN(op->start + (op->end - op->start) / 2,
+				       pageblock_nr_pages);
+	struct upper_half upper = { .start = mid, .end = op->end };
+	bool stop = false;
+	int ret;
+
+	if (num_online_cpus() < 2 || mid <= op->start)
+		return migrate_pfns(op->start, op->end, &stop);
+	upper.stop = &stop;
+	INIT_WORK_ONSTACK(&upper.work, upper_half_fn);
+	queue_work(system_unbound_wq, &upper.work);
+	ret = migrate_pfns(op->start, mid, &stop);
+	WRITE_ONCE(stop, ret != 0);
+	flush_work(&upper.work);
+	destroy_work_on_stack(&upper.work);
+	/* a signal to us wins; the worker's -EINTR only echoes our stop */
+	if (ret == -EINTR || !upper.ret || upper.ret == -EINTR)
+		return ret;
+	return upper.ret;
 }
 
 #ifdef CONFIG_HUGETLB_PAGE

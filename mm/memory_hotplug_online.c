@@ -491,6 +491,7 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 	bool extends = extends_contiguous_zone(zone, pfn, pfn + nr_pages);
 	int ret;
 
+	mem_hotplug_assert_held();
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
 			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
 		return -EINVAL;

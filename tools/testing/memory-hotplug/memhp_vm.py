@@ -10,6 +10,7 @@ to start QEMU:
     # memhp-append: memhp_default_state=online          (kernel command line)
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
+    # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
 The guest talks to us over its second serial port (see guest-init.sh): it
 prints its KTAP output there and asks for QMP commands or QMP events.  We keep
@@ -124,6 +125,22 @@ class Qmp:
                 self.cond.wait(left)
 
 
+def expand_aml(qemu_args):
+    """Replace @AML:NAME@ by NAME.asl (next to the scenarios) compiled with
+    iasl into build/aml/NAME.aml, for -acpitable file=@AML:NAME@."""
+    def compile_one(m):
+        src = os.path.join(GUEST_DIR, m.group(1) + ".asl")
+        outdir = os.path.join(BUILD, "aml")
+        out = os.path.join(outdir, m.group(1) + ".aml")
+        os.makedirs(outdir, exist_ok=True)
+        if not os.path.exists(out) or \
+                os.path.getmtime(out) < os.path.getmtime(src):
+            subprocess.run(["iasl", "-p", out[:-4], src], check=True,
+                           stdout=subprocess.DEVNULL)
+        return out
+    return re.sub(r"@AML:(\w+)@", compile_one, qemu_args)
+
+
 class Guest:
     """One QEMU process: console log, control channel and QMP."""
 
@@ -156,7 +173,7 @@ class Guest:
         cmd += accel_args() + ["-smp", "2"]
         cmd += ["-serial", "mon:stdio" if interactive else "stdio",
                 "-serial", "unix:%s,server=on,wait=off" % self.ctl_path]
-        cmd += shlex.split(qemu_args)
+        cmd += shlex.split(expand_aml(qemu_args))
         self.cmd = cmd
         self.log.write("# " + " ".join(shlex.quote(c) for c in cmd) + "\n")
         self.proc = subprocess.Popen(

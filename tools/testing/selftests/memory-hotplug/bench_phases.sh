@@ -13,31 +13,19 @@
 DIMM_BACKEND_EXTRA=', "reserve": false'
 echo online_movable >$MEM/auto_online_blocks
 
-last_block_online() { [ "$(cat $MEM/memory$LAST/state 2>/dev/null)" = online ]; }
-blocks_gone() { [ ! -e $MEM/memory$FIRST ] && [ ! -e $MEM/memory$LAST ]; }
-
-for n in $(param sizes 16,64 | tr , ' '); do
-	id=p$n
-	t0=${EPOCHREALTIME/./}
-	dimm_add $id ${n}G || { echo "Bail out! device_add ${n}G: $REPLY"; exit 1; }
-	qmp query-memory-devices
-	addr=$(echo "$REPLY" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
-	FIRST=$((addr / BLOCK_SIZE))
-	LAST=$(((addr + (n << 30)) / BLOCK_SIZE - 1))
-	while ! last_block_online; do sleep 0.01; done
-	t1=${EPOCHREALTIME/./}
-	echo "METRIC add_online_${n}G $((t1 - t0)) us"
-	t0=${EPOCHREALTIME/./}
+# offline_range: every block of the range, one sysfs write each.
+offline_range()
+{
+	local b
 	for ((b = FIRST; b <= LAST; b++)); do
 		echo offline >$MEM/memory$b/state ||
 			{ echo "Bail out! offline memory$b"; exit 1; }
 	done
-	t1=${EPOCHREALTIME/./}
-	echo "METRIC offline_${n}G $((t1 - t0)) us"
-	t0=${EPOCHREALTIME/./}
-	qmp device_del "{\"id\": \"$id\"}" || { echo "Bail out! device_del: $REPLY"; exit 1; }
-	while ! blocks_gone; do sleep 0.01; done
-	t1=${EPOCHREALTIME/./}
-	echo "METRIC remove_${n}G $((t1 - t0)) us"
-	wait_event DEVICE_DELETED 120 "{\"device\": \"$id\"}" && qmp object-del "{\"id\": \"mem-$id\"}"
+}
+
+for n in $(param sizes 16,64 | tr , ' '); do
+	timed add_online_${n}G plug_range_online p$n ${n}G
+	timed offline_${n}G offline_range
+	timed remove_${n}G eject_range p$n
+	forget_dimm p$n
 done

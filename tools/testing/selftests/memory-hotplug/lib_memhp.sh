@@ -15,6 +15,7 @@ CTL=${MEMHP_CTL_FD:-3}
 # an interactive shell may not have inherited the channel: open it
 { : >&"$CTL"; } 2>/dev/null || eval "exec $CTL<>/dev/ttyS1"
 BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
+HUGE2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 REPLY=
 
 # ---- host channel -----------------------------------------------------------
@@ -148,6 +149,62 @@ dimm_unplug()
 	qmp object-del "{\"id\": \"mem-$1\"}"
 }
 
+# movable_dimm ID SIZE: plug a DIMM and online its blocks Movable; prints
+# the block ids.
+movable_dimm()
+{
+	local new
+	new=$(dimm_plug "$1" "$2") && online_blocks online_movable $new && echo $new
+}
+
+# dimm_range ID SIZE: plug a DIMM whose backend need not exist on the host
+# (DIMM_BACKEND_EXTRA), set FIRST and LAST to its block ids.  Only one
+# DIMM may be plugged: its "addr" is the only one QEMU reports.
+dimm_range()
+{
+	local addr
+	dimm_add "$1" "$2" || { echo "Bail out! device_add $2: $REPLY"; exit 1; }
+	qmp query-memory-devices
+	addr=$(echo "$REPLY" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
+	FIRST=$((addr / BLOCK_SIZE))
+	LAST=$(((addr + $(bytes "$2")) / BLOCK_SIZE - 1))
+}
+
+# range_online / range_gone: the last block of the dimm_range DIMM is
+# online / its first and last blocks are gone.
+range_online() { [ "$(cat $MEM/memory$LAST/state 2>/dev/null)" = online ]; }
+range_gone() { [ ! -e $MEM/memory$FIRST ] && [ ! -e $MEM/memory$LAST ]; }
+
+# eject_range ID: device_del the dimm_range DIMM; returns once its blocks are
+# gone.  forget_dimm ID then waits for QEMU to finish and drops the backend.
+eject_range()
+{
+	qmp device_del "{\"id\": \"$1\"}" || { echo "Bail out! device_del: $REPLY"; exit 1; }
+	while ! range_gone; do sleep 0.01; done
+}
+forget_dimm()
+{
+	wait_event DEVICE_DELETED 120 "{\"device\": \"$1\"}" && qmp object-del "{\"id\": \"mem-$1\"}"
+}
+
+# plug_range_online ID SIZE: dimm_range, then wait until all of it is online
+# (auto-onlining).
+plug_range_online()
+{
+	dimm_range "$1" "$2"
+	while ! range_online; do sleep 0.01; done
+}
+
+# timed NAME COMMAND...: run COMMAND, print "METRIC NAME <microseconds> us".
+timed()
+{
+	local name=$1 t0
+	shift
+	t0=${EPOCHREALTIME/./}
+	"$@" || return
+	echo "METRIC $name $((${EPOCHREALTIME/./} - t0)) us"
+}
+
 # online_blocks HOW BLOCK...: write HOW to each block's state.
 online_blocks()
 {
@@ -201,7 +258,8 @@ helper_start()
 {
 	local name=$1
 	shift
-	memhp-helper "$@" >/tmp/$name.out 2>&1 &
+	: >/tmp/$name.out	# before the job starts: no stale output seen
+	memhp-helper "$@" >>/tmp/$name.out 2>&1 &
 	eval "PID_$name=$!"
 	wait_until 60 eval '[ -s /tmp/$name.out ]'
 }

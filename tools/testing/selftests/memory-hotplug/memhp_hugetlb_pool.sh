@@ -15,22 +15,17 @@
 ktap_print_header
 ktap_set_plan 5
 
-H=/sys/kernel/mm/hugepages/hugepages-2048kB
-
-
-echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
-new=$(dimm_plug d1 128M) || { echo "Bail out! hot-add failed"; exit 1; }
-online_blocks online_movable $new
-echo 16 >$H/nr_hugepages
+new=$(movable_dimm d1 128M) || { echo "Bail out! hot-add failed"; exit 1; }
+echo 16 >$HUGE2M/nr_hugepages
 helper_start huge fill 16 hugetlb
 check "a 16-page hugetlb pool sits in the block, 8 mapped, 8 free (Movable used $(movable_used_kb) kB)" \
-	eval '[ "$(cat /tmp/huge.out)" = READY ] && [ "$(cat $H/free_hugepages)" -eq 8 ] &&
+	eval '[ "$(cat /tmp/huge.out)" = READY ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 8 ] &&
 	      [ "$(movable_used_kb)" -ge $((32 << 10)) ]'
 res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 60)
 check "the block offlines, well before a 60 s SIGINT ($res ms)" \
 	eval '[ "${res% *}" = OK ] && [ "$(state_of $new)" = offline ]'
-check "the free pool pages were dissolved, the mapped ones moved ($(cat $H/nr_hugepages) pages, $(cat $H/free_hugepages) free)" \
-	eval '[ "$(cat $H/nr_hugepages)" -eq 8 ] && [ "$(cat $H/free_hugepages)" -eq 0 ]'
+check "the free pool pages were dissolved, the mapped ones moved ($(cat $HUGE2M/nr_hugepages) pages, $(cat $HUGE2M/free_hugepages) free)" \
+	eval '[ "$(cat $HUGE2M/nr_hugepages)" -eq 8 ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ]'
 helper_finish huge
 check "the hugetlb memory reads back intact ($(tail -1 /tmp/huge.out))" \
 	eval '[ "$(tail -1 /tmp/huge.out)" = INTACT ]'

@@ -15,39 +15,35 @@
 ktap_print_header
 ktap_set_plan 12
 
-H=/sys/kernel/mm/hugepages/hugepages-2048kB
-
 # ---- THP and hugetlb ----------------------------------------------------------
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
-new=$(dimm_plug d1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
-online_blocks online_movable $new
+new=$(movable_dimm d1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
 used0=$(movable_used_kb)
 
 helper_start thp fill 64 thp
-echo 8 >$H/nr_hugepages
+echo 8 >$HUGE2M/nr_hugepages
 helper_start huge fill 16 hugetlb
 check "64 MiB of THP and 8 mapped hugetlb pages sit in the DIMM (Movable used $(( $(movable_used_kb) - used0 )) kB, AnonHugePages $(meminfo_kb AnonHugePages) kB)" \
 	eval '[ "$(cat /tmp/thp.out)" = READY ] && [ "$(cat /tmp/huge.out)" = READY ] &&
-	      [ "$(meminfo_kb AnonHugePages)" -ge 32768 ] && [ "$(cat $H/free_hugepages)" -eq 0 ] &&
+	      [ "$(meminfo_kb AnonHugePages)" -ge 32768 ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ] &&
 	      [ $(( $(movable_used_kb) - used0 )) -ge $((80 << 10)) ]'
 
 check "both blocks of the DIMM offline" online_blocks offline $new
 check "the Movable zone is empty again ($(movable_used_kb) kB used)" \
 	eval '[ "$(movable_used_kb)" -eq 0 ]'
-check "the 8 mapped hugetlb pages moved, the pool is unchanged ($(cat $H/nr_hugepages) pages, $(cat $H/free_hugepages) free)" \
-	eval '[ "$(cat $H/nr_hugepages)" -eq 8 ] && [ "$(cat $H/free_hugepages)" -eq 0 ]'
+check "the 8 mapped hugetlb pages moved, the pool is unchanged ($(cat $HUGE2M/nr_hugepages) pages, $(cat $HUGE2M/free_hugepages) free)" \
+	eval '[ "$(cat $HUGE2M/nr_hugepages)" -eq 8 ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ]'
 helper_finish thp
 check "the THP memory reads back intact ($(cat /tmp/thp.out | tail -1))" \
 	eval '[ "$(tail -1 /tmp/thp.out)" = INTACT ]'
 helper_finish huge
 check "the hugetlb memory reads back intact ($(cat /tmp/huge.out | tail -1))" \
 	eval '[ "$(tail -1 /tmp/huge.out)" = INTACT ]'
-echo 0 >$H/nr_hugepages
+echo 0 >$HUGE2M/nr_hugepages
 check "the DIMM ejects" dimm_unplug d1
 
 # ---- a page that cannot move, and SIGINT --------------------------------------
-new=$(dimm_plug d2 128M) || { echo "Bail out! hot-add failed"; exit 1; }
-online_blocks online_movable $new
+new=$(movable_dimm d2 128M) || { echo "Bail out! hot-add failed"; exit 1; }
 lo=$((new * BLOCK_SIZE / 4096))
 hi=$((lo + BLOCK_SIZE / 4096))
 helper_start pin pin $lo $hi 96
