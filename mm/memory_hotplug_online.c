@@ -23,11 +23,9 @@
  *
  * Cost: every step is linear in the range except the global refreshes
  * (watermarks, writeback ratelimit), which are linear in the number of
- * zones.  In particular the zone's span is not rescanned per block to
- * decide zone->contiguous (stock Linux does, at O(zone) per block): a range
- * that joins or leaves a contiguous zone at one of its edges keeps it
- * contiguous, and only the remaining cases fall back to the rescan.  The
- * same holds for remove_pfn_range_from_zone(), which offlining uses.
+ * zones.  In particular the zone's span is never rescanned per block to
+ * decide zone->contiguous (stock Linux does, at O(zone) per block): see
+ * "Zone contiguity" below.
  *
  * Locking: all of it runs with mem_hotplug_lock held for writing (the
  * caller's mem_hotplug_begin()), under the device hotplug lock.  Zone and
@@ -225,9 +223,14 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
  * Zone contiguity, kept up to date without rescanning the zone
  *
  * zone->contiguous promises that every pageblock of the zone's span is
- * online memory of that zone.  A range that joins or leaves at an edge of a
- * contiguous zone keeps the promise; anything else either breaks it (a
- * hole) or needs the full rescan, set_zone_contiguous().
+ * online memory of that zone; compaction then walks the span without
+ * checking each pageblock.  A range onlined at an edge of a contiguous
+ * (or empty) zone keeps the promise.  A removal breaks it for good: it is
+ * cleared before the range's memmap is poisoned, and not set again after
+ * the span shrinks, because a compaction run may still hold scan positions
+ * from the old span.  The zone walks the checked way from then on (one
+ * pfn_to_online_page() per pageblock), which costs far less than stock
+ * Linux's rescan of the whole zone for every block.
  */
 
 /* Will [pfn, end), once online, leave @zone contiguous? (before the move) */
@@ -314,9 +317,9 @@ void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 				unsigned long nr_pages)
 {
 	unsigned long end = start_pfn + nr_pages, pfn, step;
-	bool was_contiguous = zone->contiguous;
-	bool at_edge;
 
+	/* no walker may take the span on trust while the memmap is poisoned */
+	clear_zone_contiguous(zone);
 	for (pfn = start_pfn; pfn < end; pfn += step) {
 		cond_resched();
 		step = min(end - pfn, SECTION_ALIGN_UP(pfn + 1) - pfn);
@@ -324,16 +327,8 @@ void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 	}
 	if (zone_is_zone_device(zone))
 		return;
-
-	at_edge = start_pfn == zone->zone_start_pfn || end == zone_end_pfn(zone);
-	clear_zone_contiguous(zone);
 	zone_span_shrink(zone, start_pfn, end);
 	node_span_from_zones(zone->zone_pgdat);
-	if (was_contiguous && at_edge)
-		zone->contiguous = !zone_is_empty(zone);
-	else if (!was_contiguous)
-		set_zone_contiguous(zone);
-	/* a hole in a contiguous zone: it is not contiguous any more */
 }
 
 /**

@@ -118,6 +118,8 @@ sync_patches() {
 		for f in $(patched_files "$TOP/patches/$p"); do
 			grep -qx "$f" "$OUT/overlay.list" &&
 				die "patches/$p edits $f, which the overlay replaces"
+			# fresh from pristine the first time; later patches stack
+			grep -qx "$f" "$OUT/patches.files" && continue
 			[ -f "$PRISTINE/$f" ] && install_new "$SRC/$f" "$PRISTINE/$f"
 			echo "$f" >>"$OUT/patches.files"
 		done

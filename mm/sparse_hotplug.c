@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sparsemem sections that come and go at run time (memhp), for
+ * CONFIG_SPARSEMEM_VMEMMAP.
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+
+/**
+ * DOC: hot-plugged sections
+ *
+ * Under memory blocks sit sparsemem sections (PAGES_PER_SECTION pfns), and
+ * under those, subsections (PAGES_PER_SUBSECTION): the unit ZONE_DEVICE can
+ * add.  A section's mem_section_usage carries its subsection map - which
+ * subsections have a memmap - and its pageblock flags.  __add_pages() and
+ * __remove_pages() split a range at section boundaries and call us once per
+ * section with a subsection-aligned part of it.
+ *
+ * Adding a part: the usage is allocated with the section's first part;
+ * the part's subsections are claimed in the map (-EEXIST when one is
+ * taken already); the part's memmap is populated in the vmemmap (from the
+ * altmap when memmap_on_memory lends one) and poisoned until onlining
+ * initialises it; the section is marked present and its memmap installed.
+ * Any failure undoes exactly the steps taken.
+ *
+ * Removing a part: its subsections are released (a part that is not fully
+ * claimed is refused with a warning) and its memmap freed.  Sections
+ * present at boot keep their boot memmap until the whole section empties,
+ * because it was allocated in one piece.  When the map empties the section
+ * stops being valid first, then loses its usage, then its memmap pointer.
+ *
+ * The rule for pfn walkers (pfn_valid(), pfn_to_online_page(),
+ * compaction): they look at ms->usage only under rcu_read_lock() and only
+ * after seeing a valid section.  The usage is freed with kfree_rcu() after
+ * SECTION_HAS_MEM_MAP is cleared, so a walker that saw the section valid
+ * still reads a live usage (the use-after-free of CVE-2023-52489).  Usages
+ * that came from the boot allocation (PageReserved) are never freed; a
+ * section added again later reuses them.
+ *
+ * Context: all of it runs with mem_hotplug_lock held for writing.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/memory_hotplug.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------------------
+ * Online / offline flags
+ */
+
+static void set_sections_online(unsigned long pfn, unsigned long end,
+				bool online)
+{
+	struct mem_section *ms;
+
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		ms = __pfn_to_section(pfn);
+		if (online)
+			ms->section_mem_map |= SECTION_IS_ONLINE;
+		else
+			ms->section_mem_map &= ~SECTION_IS_ONLINE;
+	}
+}
+
+/**
+ * online_mem_sections() - mark the sections of a pfn range online
+ * @start_pfn: first pfn, section aligned.
+ * @end_pfn: pfn after the last.
+ *
+ * Context: mem_hotplug_lock held for writing.
+ */
+void online_mem_sections(unsigned long start_pfn, unsigned long end_pfn)
+{
+	set_sections_online(start_pfn, end_pfn, true);
+}
+
+/**
+ * offline_mem_sections() - mark the sections of a pfn range offline
+ * @start_pfn: first pfn, section aligned.
+ * @end_pfn: pfn after the last.
+ *
+ * Context: mem_hotplug_lock held for writing.
+ */
+void offline_mem_sections(unsigned long start_pfn, unsigned long end_pfn)
+{
+	set_sections_online(start_pfn, end_pfn, false);
+}
+
+/* ------------------------------------------------------------------------
+ * The subsection map
+ */
+
+/* Set in @mask the subsections of [@pfn, @pfn + @nr), inside one section. */
+static void subsection_mask(unsigned long *mask, unsigned long pfn,
+			    unsigned long nr)
+{
+	unsigned int first = subsection_map_index(pfn);
+	unsigned int last = subsection_map_index(pfn + nr - 1);
+
+	bitmap_zero(mask, SUBSECTIONS_PER_SECTION);
+	if (nr)
+		bitmap_set(mask, first, last - first + 1);
+}
+
+/* Claim a part's subsections in @map: -EEXIST if one is taken already. */
+static int subsections_claim(unsigned long *map, unsigned long pfn,
+			     unsigned long nr)
+{
+	DECLARE_BITMAP(part, SUBSECTIONS_PER_SECTION);
+
+	subsection_mask(part, pfn, nr);
+	if (bitmap_empty(part, SUBSECTIONS_PER_SECTION))
+		return -EINVAL;
+	if (bitmap_intersects(part, map, SUBSECTIONS_PER_SECTION))
+		return -EEXIST;
+	bitmap_or(map, map, part, SUBSECTIONS_PER_SECTION);
+	return 0;
+}
+
+/* Release a part's subsections: -EINVAL (map untouched) unless all held. */
+static int subsections_release(unsigned long *map, unsigned long pfn,
+			       unsigned long nr)
+{
+	DECLARE_BITMAP(part, SUBSECTIONS_PER_SECTION);
+
+	subsection_mask(part, pfn, nr);
+	if (!map || !bitmap_subset(part, map, SUBSECTIONS_PER_SECTION))
+		return -EINVAL;
+	bitmap_andnot(map, map, part, SUBSECTIONS_PER_SECTION);
+	return 0;
+}
+
+static unsigned long *usage_map(struct mem_section *ms)
+{
+	return ms->usage ? ms->usage->subsection_map : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * The memmap of a part
+ */
+
+/* vmemmap pages a part costs (fewer with compound ZONE_DEVICE pages). */
+static unsigned long part_memmap_pages(unsigned long pfn, unsigned long nr,
+				       struct vmem_altmap *altmap,
+				       struct dev_pagemap *pgmap)
+{
+	unsigned int order = pgmap ? pgmap->vmemmap_shift : 0;
+
+	if (!vmemmap_can_optimize(altmap, pgmap))
+		return DIV_ROUND_UP(nr * sizeof(struct page), PAGE_SIZE);
+	/* compound pages share their tail struct pages' vmemmap */
+	if (order < PFN_SECTION_SHIFT)
+		return VMEMMAP_RESERVE_NR * (nr >> order);
+	return IS_ALIGNED(pfn, 1UL << order) ? VMEMMAP_RESERVE_NR : 0;
+}
+
+static struct page *memmap_get(int nid, unsigned long pfn, unsigned long nr,
+			       struct vmem_altmap *altmap,
+			       struct dev_pagemap *pgmap)
+{
+	struct page *memmap = __populate_section_memmap(pfn, nr, nid, altmap,
+							pgmap);
+	unsigned long first = (unsigned long)pfn_to_page(pfn);
+
+	if (!memmap) {
+		/* a failed populate may have mapped some of it */
+		vmemmap_free(first, first + nr * sizeof(struct page), altmap);
+		return NULL;
+	}
+	memmap_pages_add(part_memmap_pages(pfn, nr, altmap, pgmap));
+	return memmap;
+}
+
+static void memmap_put(unsigned long pfn, unsigned long nr,
+		       struct vmem_altmap *altmap, struct dev_pagemap *pgmap)
+{
+	unsigned long first = (unsigned long)pfn_to_page(pfn);
+
+	memmap_pages_add(-(long)part_memmap_pages(pfn, nr, altmap, pgmap));
+	vmemmap_free(first, first + nr * sizeof(struct page), altmap);
+}
+
+/* The whole memmap of a section present at boot, allocated in one piece. */
+static void boot_memmap_put(unsigned long section_pfn)
+{
+	unsigned long first = (unsigned long)pfn_to_page(section_pfn);
+
+	memmap_boot_pages_add(-(long)part_memmap_pages(section_pfn,
+						       PAGES_PER_SECTION,
+						       NULL, NULL));
+	vmemmap_free(first, first + PAGES_PER_SECTION * sizeof(struct page),
+		     NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * Activating and deactivating a part of a section
+ */
+
+/* The section lost its last subsection: retire it, walkers first. */
+static void section_retire(struct mem_section *ms)
+{
+	struct mem_section_usage *usage = ms->usage;
+
+	ms->section_mem_map &= ~SECTION_HAS_MEM_MAP;
+	/* boot usages share pages with their neighbours: kept for reuse */
+	if (!PageReserved(virt_to_page(usage))) {
+		WRITE_ONCE(ms->usage, NULL);
+		kfree_rcu(usage, rcu);
+	}
+}
+
+static void section_deactivate(unsigned long pfn, unsigned long nr,
+			       struct vmem_altmap *altmap,
+			       struct dev_pagemap *pgmap)
+{
+	struct mem_section *ms = __pfn_to_section(pfn);
+	bool boot = early_section(ms);
+	bool empty;
+
+	if (WARN(subsections_release(usage_map(ms), pfn, nr),
+		 "pfns %#lx+%#lx were not (all) added\n", pfn, nr))
+		return;
+	empty = bitmap_empty(usage_map(ms), SUBSECTIONS_PER_SECTION);
+	if (empty)
+		section_retire(ms);
+	if (!boot)
+		memmap_put(pfn, nr, altmap, pgmap);
+	else if (empty)
+		boot_memmap_put(SECTION_ALIGN_DOWN(pfn));
+	if (empty)
+		ms->section_mem_map = 0;
+}
+
+static int section_activate(int nid, unsigned long pfn, unsigned long nr,
+			    struct vmem_altmap *altmap,
+			    struct dev_pagemap *pgmap)
+{
+	struct mem_section *ms = __pfn_to_section(pfn);
+	struct mem_section_usage *fresh = NULL;
+	int ret;
+
+	if (!ms->usage) {
+		fresh = kzalloc(mem_section_usage_size(), GFP_KERNEL);
+		if (!fresh)
+			return -ENOMEM;
+		ms->usage = fresh;
+	}
+	ret = subsections_claim(usage_map(ms), pfn, nr);
+	if (ret)
+		goto drop_usage;
+	/* a boot section's memmap covers all of it, holes included */
+	if (early_section(ms) && nr < PAGES_PER_SECTION)
+		return 0;
+	if (memmap_get(nid, pfn, nr, altmap, pgmap))
+		return 0;
+	ret = -ENOMEM;
+	subsections_release(usage_map(ms), pfn, nr);
+drop_usage:
+	if (fresh) {
+		ms->usage = NULL;
+		kfree(fresh);
+	}
+	return ret;
+}
+
+/* Mark section @nr present and install its memmap pointer. */
+static void section_publish(unsigned long nr)
+{
+	struct mem_section *ms = __nr_to_section(nr);
+	struct page *first = pfn_to_page(section_nr_to_pfn(nr));
+
+	__section_mark_present(ms, nr);
+	sparse_init_one_section(ms, nr, first, ms->usage, 0);
+}
+
+/**
+ * sparse_add_section() - give part of a section a memmap and make it present
+ * @nid: node to allocate the memmap on.
+ * @start_pfn: first pfn, subsection aligned.
+ * @nr_pages: number of pfns, subsection aligned, within one section.
+ * @altmap: where the memmap comes from (memmap_on_memory), or NULL.
+ * @pgmap: ZONE_DEVICE pagemap (compound page geometry), or NULL.
+ *
+ * The struct pages stay poisoned until onlining initialises them (unless
+ * the altmap's memory is not accessible yet).
+ *
+ * Context: Process context, mem_hotplug_lock held for writing.
+ * Return: 0; -EEXIST if part of the range is present already; -ENOMEM.
+ */
+int sparse_add_section(int nid, unsigned long start_pfn,
+		       unsigned long nr_pages, struct vmem_altmap *altmap,
+		       struct dev_pagemap *pgmap)
+{
+	bool poison = !altmap || !altmap->inaccessible;
+	unsigned long nr = pfn_to_section_nr(start_pfn);
+	int ret = sparse_index_init(nr, nid);
+
+	if (ret >= 0)
+		ret = section_activate(nid, start_pfn, nr_pages, altmap, pgmap);
+	if (ret < 0)
+		return ret;
+	if (poison)
+		page_init_poison(pfn_to_page(start_pfn),
+				 sizeof(struct page) * nr_pages);
+	section_publish(nr);
+	return 0;
+}
+
+/**
+ * sparse_remove_section() - drop part of a section and its memmap
+ * @pfn: first pfn, subsection aligned.
+ * @nr_pages: number of pfns, subsection aligned, within one section.
+ * @altmap: where the memmap came from, or NULL.
+ * @pgmap: ZONE_DEVICE pagemap, or NULL.
+ *
+ * The part must be offline and out of every zone.  A part that was never
+ * added is refused with a warning.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing.
+ */
+void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
+			   struct vmem_altmap *altmap, struct dev_pagemap *pgmap)
+{
+	if (WARN_ON_ONCE(!valid_section(__pfn_to_section(pfn))))
+		return;
+	section_deactivate(pfn, nr_pages, altmap, pgmap);
+}
+
+#ifdef CONFIG_SPARSE_HOTPLUG_KUNIT_TEST
+#include "tests/sparse_hotplug_kunit.h"
+#endif

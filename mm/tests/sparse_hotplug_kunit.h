@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests for hot-plugged sparsemem sections (mm/sparse_hotplug.c).
+ *
+ * Included at the end of sparse_hotplug.c.  The subsection map arithmetic
+ * runs on local bitmaps, so no section of the machine is touched; the
+ * memmap cost is checked against the size of struct page.
+ *
+ * Copyright (C) 2026 The memhp authors
+ */
+#ifndef _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H
+#define _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H
+
+#include <kunit/test.h>
+
+#define SUB PAGES_PER_SUBSECTION
+#define SEC PAGES_PER_SECTION
+
+/* A whole section sets every subsection bit; one subsection sets one. */
+static void sparse_test_mask_covers_the_part(struct kunit *test)
+{
+	DECLARE_BITMAP(mask, SUBSECTIONS_PER_SECTION);
+
+	subsection_mask(mask, 5 * SEC, SEC);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(mask, SUBSECTIONS_PER_SECTION));
+	subsection_mask(mask, 5 * SEC + 3 * SUB, SUB);
+	KUNIT_EXPECT_EQ(test, 1U, bitmap_weight(mask, SUBSECTIONS_PER_SECTION));
+	KUNIT_EXPECT_TRUE(test, test_bit(3, mask));
+	subsection_mask(mask, 5 * SEC + SUB, 2 * SUB);
+	KUNIT_EXPECT_EQ(test, 2U, bitmap_weight(mask, SUBSECTIONS_PER_SECTION));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, mask) && test_bit(2, mask));
+	subsection_mask(mask, 5 * SEC, 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(mask, SUBSECTIONS_PER_SECTION));
+}
+
+/* Claiming a taken subsection fails with -EEXIST and changes nothing. */
+static void sparse_test_claim_refuses_overlap(struct kunit *test)
+{
+	DECLARE_BITMAP(map, SUBSECTIONS_PER_SECTION);
+	DECLARE_BITMAP(before, SUBSECTIONS_PER_SECTION);
+
+	bitmap_zero(map, SUBSECTIONS_PER_SECTION);
+	KUNIT_ASSERT_EQ(test, 0, subsections_claim(map, 2 * SUB, 2 * SUB));
+	bitmap_copy(before, map, SUBSECTIONS_PER_SECTION);
+	KUNIT_EXPECT_EQ(test, -EEXIST, subsections_claim(map, 3 * SUB, 2 * SUB));
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(before, map, SUBSECTIONS_PER_SECTION));
+	KUNIT_EXPECT_EQ(test, -EINVAL, subsections_claim(map, 8 * SUB, 0));
+	KUNIT_EXPECT_EQ(test, 0, subsections_claim(map, 4 * SUB, SUB));
+	KUNIT_EXPECT_EQ(test, 3U, bitmap_weight(map, SUBSECTIONS_PER_SECTION));
+}
+
+/* Releasing what is not (all) claimed fails and changes nothing. */
+static void sparse_test_release_needs_all_of_the_part(struct kunit *test)
+{
+	DECLARE_BITMAP(map, SUBSECTIONS_PER_SECTION);
+
+	bitmap_zero(map, SUBSECTIONS_PER_SECTION);
+	KUNIT_ASSERT_EQ(test, 0, subsections_claim(map, 0, 2 * SUB));
+	KUNIT_EXPECT_EQ(test, -EINVAL, subsections_release(map, SUB, 2 * SUB));
+	KUNIT_EXPECT_EQ(test, 2U, bitmap_weight(map, SUBSECTIONS_PER_SECTION));
+	KUNIT_EXPECT_EQ(test, -EINVAL, subsections_release(NULL, 0, SUB));
+	KUNIT_EXPECT_EQ(test, 0, subsections_release(map, SUB, SUB));
+	KUNIT_EXPECT_EQ(test, 0, subsections_release(map, 0, SUB));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(map, SUBSECTIONS_PER_SECTION));
+}
+
+/* Claim and release of every subsection in turn leaves the map empty. */
+static void sparse_test_claim_release_round_trip(struct kunit *test)
+{
+	DECLARE_BITMAP(map, SUBSECTIONS_PER_SECTION);
+	unsigned long i;
+
+	bitmap_zero(map, SUBSECTIONS_PER_SECTION);
+	for (i = 0; i < SUBSECTIONS_PER_SECTION; i++)
+		KUNIT_ASSERT_EQ(test, 0, subsections_claim(map, 7 * SEC + i * SUB, SUB));
+	KUNIT_EXPECT_TRUE(test, bitmap_full(map, SUBSECTIONS_PER_SECTION));
+	KUNIT_EXPECT_EQ(test, -EEXIST, subsections_claim(map, 7 * SEC, SEC));
+	for (i = SUBSECTIONS_PER_SECTION; i-- > 0;)
+		KUNIT_ASSERT_EQ(test, 0, subsections_release(map, 7 * SEC + i * SUB, SUB));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(map, SUBSECTIONS_PER_SECTION));
+}
+
+/* Without compound pages a part costs its struct pages, rounded up. */
+static void sparse_test_memmap_cost_is_struct_pages(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, DIV_ROUND_UP(SEC * sizeof(struct page), PAGE_SIZE),
+			part_memmap_pages(0, SEC, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, DIV_ROUND_UP(SUB * sizeof(struct page), PAGE_SIZE),
+			part_memmap_pages(SUB, SUB, NULL, NULL));
+}
+
+static struct kunit_case sparse_test_cases[] = {
+	KUNIT_CASE(sparse_test_mask_covers_the_part),
+	KUNIT_CASE(sparse_test_claim_refuses_overlap),
+	KUNIT_CASE(sparse_test_release_needs_all_of_the_part),
+	KUNIT_CASE(sparse_test_claim_release_round_trip),
+	KUNIT_CASE(sparse_test_memmap_cost_is_struct_pages),
+	{}
+};
+
+static struct kunit_suite sparse_test_suite = {
+	.name = "sparse_hotplug",
+	.test_cases = sparse_test_cases,
+};
+
+kunit_test_suite(sparse_test_suite);
+
+#endif /* _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H */
