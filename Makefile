@@ -4,7 +4,9 @@
 #
 #   make deps              install what is missing (apt-get), quietly
 #   make [kernel]          build build/$(IMPL)/bzImage (IMPL=ours by default)
-#   make check             build, then run every scenario in QEMU (KTAP)
+#   make check             build, lint (IMPL=ours, all scenarios), then run
+#                          every scenario in QEMU (KTAP)
+#   make lint              checkpatch --strict, W=1 + sparse, kernel-doc on our files
 #   make check-all         make check for IMPL=ours and IMPL=upstream
 #   make demo              boot and narrate one full hot-plug cycle
 #   make shell             boot a guest with a shell and a QMP bridge
@@ -27,17 +29,17 @@ PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 # Debian packages the build, the harness and the guest tools need.
 DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
-	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools
+	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse
 
 # Only `make bench` needs these (the plot).
 BENCH_DEPS := python3-matplotlib
 
-.PHONY: all kernel deps install-missing check check-all demo shell bench initrd clean distclean help
+.PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help
 
 all: kernel
 
 help:
-	@sed -n '3,17p' Makefile
+	@sed -n '3,19p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -62,7 +64,14 @@ initrd: kernel
 	@$(HARNESS)/mkinitramfs.sh $(IMPL)
 
 check: initrd
+ifeq ($(IMPL)$(T),ours)
+	@$(HARNESS)/lint.sh
+endif
 	@$(PY) $(HARNESS)/memhp_vm.py check $(IMPL) $(T)
+
+lint:
+	@$(MAKE) --no-print-directory kernel IMPL=ours
+	@$(HARNESS)/lint.sh
 
 check-all:
 	@rc=0; \

@@ -240,8 +240,9 @@ EXPORT_SYMBOL(register_memory_notifier);
  * errno.
  */
 static int memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
-			      unsigned long event, unsigned long cancel,
-			      struct memory_notify *arg)
+					 unsigned long event,
+					 unsigned long cancel,
+					 struct memory_notify *arg)
 {
 	int err = notifier_to_errno(blocking_notifier_call_chain(chain, event, arg));
 
