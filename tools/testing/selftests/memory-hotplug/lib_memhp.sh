@@ -205,6 +205,13 @@ timed()
 	echo "METRIC $name $((${EPOCHREALTIME/./} - t0)) us"
 }
 
+# all_gone BLOCK...: none of the blocks exists.
+all_gone()
+{
+	local b
+	for b in "$@"; do [ ! -e $MEM/memory$b ] || return 1; done
+}
+
 # online_blocks HOW BLOCK...: write HOW to each block's state.
 online_blocks()
 {

@@ -35,11 +35,6 @@ firmware_bound()
 		grep -q PNP0C80 $MEM/memory$b/firmware_node/hid 2>/dev/null || return 1
 	done
 }
-all_gone()
-{
-	local b
-	for b in "$@"; do [ ! -e $MEM/memory$b ] || return 1; done
-}
 
 # ---- the DIMM present at boot -------------------------------------------------
 cold=$(dimm_blocks cold | tr '\n' ' ')

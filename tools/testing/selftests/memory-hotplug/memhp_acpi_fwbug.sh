@@ -28,12 +28,6 @@ bound_to()
 		[ "$(readlink -f $MEM/memory$b/firmware_node)" = "$(readlink -f $dev)" ] || return 1
 	done
 }
-# all_gone BLOCK...: none of the blocks exists.
-all_gone()
-{
-	local b
-	for b in "$@"; do [ ! -e $MEM/memory$b ] || return 1; done
-}
 fw=$(dmesg | grep 'FW_BUG\|Firmware Bug' | grep -i 'memory range')
 dev=$(grep -l PNP0C80 /sys/bus/acpi/devices/*/hid | xargs -n1 dirname |
 	while read -r d; do [ "$(cat $d/uid 2>/dev/null)" = 19778 ] && echo $d; done)
