@@ -10,6 +10,7 @@ to start QEMU:
     # memhp-append: memhp_default_state=online          (kernel command line)
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
+    # (memhp-qemu and memhp-append may repeat: the lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
 The guest talks to us over its second serial port (see guest-init.sh): it
@@ -316,12 +317,17 @@ def probe_kvm():
 def scenario_meta(path):
     meta = {"qemu": DEFAULT_QEMU, "append": "", "timeout": DEFAULT_TIMEOUT,
             "upstream": None}
+    seen = set()
     with open(path) as f:
         for line in f:
             m = re.match(r"#\s*memhp-(\w+):\s*(.*)", line)
-            if m:
-                key, val = m.group(1), m.group(2).strip()
-                meta[key] = int(val) if key == "timeout" else val
+            if not m:
+                continue
+            key, val = m.group(1), m.group(2).strip()
+            if key in ("qemu", "append") and key in seen:
+                val = meta[key] + " " + val     # continuation line
+            meta[key] = int(val) if key == "timeout" else val
+            seen.add(key)
     return meta
 
 

@@ -15,7 +15,10 @@ echo online_movable >$MEM/auto_online_blocks
 
 for n in $(param sizes 1,4,16,64 | tr , ' '); do
 	timed add_online_${n}G plug_range_online b$n ${n}G
-	grep -q offline $(ls -d $MEM/memory*/state) && { echo "Bail out! blocks left offline"; exit 1; }
+	if grep -q offline $(ls -d $MEM/memory*/state); then
+		echo "Bail out! blocks left offline"
+		exit 1
+	fi
 	timed offline_remove_${n}G eject_range b$n
 	forget_dimm b$n
 done

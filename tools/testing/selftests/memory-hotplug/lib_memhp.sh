@@ -100,6 +100,7 @@ all_in_state()
 }
 
 memtotal_kb() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+memtotal_is() { [ "$(memtotal_kb)" -eq "$1" ]; }
 
 # wait_until TIMEOUT-SECONDS COMMAND...: poll until COMMAND succeeds.
 wait_until()
@@ -122,10 +123,12 @@ count_is() { [ "$(nr_blocks)" -eq "$1" ]; }
 # $DIMM_BACKEND_EXTRA adds backend properties (e.g. ', "reserve": false').
 dimm_add()
 {
-	local node=
-	[ -n "${3:-}" ] && node=", \"node\": $3"
-	qmp object-add "{\"qom-type\": \"memory-backend-ram\", \"id\": \"mem-$1\", \"size\": $(bytes "$2")${DIMM_BACKEND_EXTRA:-}}" &&
-		qmp device_add "{\"driver\": \"pc-dimm\", \"id\": \"$1\", \"memdev\": \"mem-$1\"$node}"
+	local backend dimm
+	backend="\"qom-type\": \"memory-backend-ram\", \"id\": \"mem-$1\""
+	backend="$backend, \"size\": $(bytes "$2")${DIMM_BACKEND_EXTRA:-}"
+	dimm="\"driver\": \"pc-dimm\", \"id\": \"$1\", \"memdev\": \"mem-$1\""
+	[ -n "${3:-}" ] && dimm="$dimm, \"node\": $3"
+	qmp object-add "{$backend}" && qmp device_add "{$dimm}"
 }
 
 # dimm_plug ID SIZE [NODE]: plug and wait until all its blocks are present;
@@ -184,7 +187,21 @@ eject_range()
 }
 forget_dimm()
 {
-	wait_event DEVICE_DELETED 120 "{\"device\": \"$1\"}" && qmp object-del "{\"id\": \"mem-$1\"}"
+	wait_event DEVICE_DELETED 120 "{\"device\": \"$1\"}" &&
+		qmp object-del "{\"id\": \"mem-$1\"}"
+}
+
+# The virtio-mem device "vm0": vmem_resize BYTES asks for a new size;
+# vmem_plugged prints the size it has plugged, in bytes.
+VMEM=/machine/peripheral/vm0
+vmem_resize()
+{
+	qmp qom-set "{\"path\": \"$VMEM\", \"property\": \"requested-size\", \"value\": $1}"
+}
+vmem_plugged()
+{
+	qmp qom-get "{\"path\": \"$VMEM\", \"property\": \"size\"}" &&
+		echo "$REPLY" | sed -n 's/.*"return": *\([0-9]*\).*/\1/p'
 }
 
 # plug_range_online ID SIZE: dimm_range, then wait until all of it is online

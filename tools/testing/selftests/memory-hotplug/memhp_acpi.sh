@@ -9,7 +9,8 @@
 #    (kernel memory in the DIMM) fails and leaves the DIMM, its blocks and
 #    MemTotal as they were.  (DIMMs on node 1 and 2: memhp_numa.sh.)
 #
-# memhp-qemu: -m 1G,slots=8,maxmem=16G -object memory-backend-ram,id=mem-cold,size=256M -device pc-dimm,id=cold,memdev=mem-cold
+# memhp-qemu: -m 1G,slots=8,maxmem=16G -object memory-backend-ram,id=mem-cold,size=256M
+# memhp-qemu: -device pc-dimm,id=cold,memdev=mem-cold
 # memhp-timeout: 420
 . /memhp/lib_memhp.sh
 
@@ -39,7 +40,8 @@ firmware_bound()
 # ---- the DIMM present at boot -------------------------------------------------
 cold=$(dimm_blocks cold | tr '\n' ' ')
 check "the boot-time DIMM's 2 blocks exist, offline, bound to its PNP0C80 device ($cold)" \
-	eval '[ "$(echo $cold | wc -w)" -eq 2 ] && all_in_state offline $cold && firmware_bound $cold'
+	eval '[ "$(echo $cold | wc -w)" -eq 2 ] && all_in_state offline $cold &&
+	      firmware_bound $cold'
 online_blocks online_movable $cold
 t0=$(memtotal_kb)
 check "they online, and the DIMM ejects" dimm_unplug cold
@@ -52,14 +54,16 @@ base_blocks=$(nr_blocks)
 a=$(movable_dimm da 256M) && b=$(movable_dimm db 128M) && c=$(movable_dimm dc 512M) ||
 	{ echo "Bail out! hot-add failed"; exit 1; }
 check "three DIMMs (256M, 128M, 512M) add 7 online blocks, all bound" \
-	eval '[ $(($(nr_blocks) - base_blocks)) -eq 7 ] && all_in_state online $a $b $c && firmware_bound $a $b $c'
+	eval '[ $(($(nr_blocks) - base_blocks)) -eq 7 ] && all_in_state online $a $b $c &&
+	      firmware_bound $a $b $c'
 dimm_unplug db && dimm_unplug dc
 check "the middle and the last eject first; the first stays online" \
 	eval 'all_gone $b $c && all_in_state online $a'
 b=$(movable_dimm db 128M) || { echo "Bail out! hot-add failed"; exit 1; }
 dimm_unplug da && dimm_unplug db
 check "the middle one comes back and both eject; MemTotal and the block list are as before" \
-	eval 'all_gone $a $b && [ "$(memtotal_kb)" -eq $base_total ] && [ "$(nr_blocks)" -eq $base_blocks ]'
+	eval 'all_gone $a $b && [ "$(memtotal_kb)" -eq $base_total ] &&
+	      [ "$(nr_blocks)" -eq $base_blocks ]'
 
 # ---- half online ----------------------------------------------------------------
 h=($(dimm_plug dh 256M)) || { echo "Bail out! hot-add failed"; exit 1; }
@@ -82,7 +86,8 @@ bad=
 for i in $(seq 1 32); do
 	cycle $i || { bad=$i; break; }
 done
-check "32 plug / fill-and-verify / unplug cycles succeed${bad:+ (cycle $bad failed: $(tail -1 /tmp/cyc.out))}" \
+why=${bad:+ (cycle $bad failed: $(tail -1 /tmp/cyc.out))}
+check "32 plug / fill-and-verify / unplug cycles succeed$why" \
 	[ -z "$bad" ]
 check "afterwards MemTotal ($(memtotal_kb) kB) and the block count are as before" \
 	eval '[ "$(memtotal_kb)" -eq $base_total ] && [ "$(nr_blocks)" -eq $base_blocks ]'

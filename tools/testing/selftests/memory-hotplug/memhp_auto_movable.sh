@@ -7,7 +7,8 @@
 #    to a kernel zone entirely.
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
-# memhp-append: memhp_default_state=online memory_hotplug.online_policy=auto-movable memory_hotplug.auto_movable_ratio=100
+# memhp-append: memhp_default_state=online memory_hotplug.online_policy=auto-movable
+# memhp-append: memory_hotplug.auto_movable_ratio=100
 # memhp-timeout: 300
 . /memhp/lib_memhp.sh
 

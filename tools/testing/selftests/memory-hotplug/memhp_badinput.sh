@@ -78,6 +78,7 @@ while IFS='|' read -r file value want; do
 done <<<"$CASES"
 
 check "the blocks still work: both offline and online again" \
-	eval 'online_blocks offline $ON && online_blocks online_movable $OFF $ON && all_in_state online $OFF $ON'
+	eval 'online_blocks offline $ON && online_blocks online_movable $OFF $ON &&
+	      all_in_state online $OFF $ON'
 
 ktap_finished

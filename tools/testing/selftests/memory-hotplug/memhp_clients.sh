@@ -33,13 +33,16 @@ check "lsmem summary counts 1G offline ($(summary offline))" [ "$(summary offlin
 chmem -e 256M
 rc=$?
 check "chmem -e 256M (rc $rc) onlines the two lowest offline blocks, as Movable" \
-	eval '[ $rc = 0 ] && all_in_state online ${B[0]} ${B[1]} && [ "$(zones_of ${B[0]})" = Movable ]'
+	eval '[ $rc = 0 ] && all_in_state online ${B[0]} ${B[1]} &&
+	      [ "$(zones_of ${B[0]})" = Movable ]'
 chmem -e -b ${B[2]}-${B[7]}
 rc=$?
-check "chmem -e -b ${B[2]}-${B[7]} (rc $rc) onlines the rest" eval '[ $rc = 0 ] && all_in_state online ${B[@]}'
+check "chmem -e -b ${B[2]}-${B[7]} (rc $rc) onlines the rest" \
+	eval '[ $rc = 0 ] && all_in_state online ${B[@]}'
 chmem -d -b ${B[7]}
 rc=$?
-check "chmem -d -b ${B[7]} (rc $rc) offlines that block" eval '[ $rc = 0 ] && [ "$(state_of ${B[7]})" = offline ]'
+check "chmem -d -b ${B[7]} (rc $rc) offlines that block" \
+	eval '[ $rc = 0 ] && [ "$(state_of ${B[7]})" = offline ]'
 chmem -d 256M
 rc=$?
 check "chmem -d 256M (rc $rc) offlines the two highest online blocks" \

@@ -41,11 +41,13 @@ check "offline block's valid_zones is exactly 'Normal Movable' ('$z')" \
 check "MemTotal does not change before onlining" [ "$(memtotal_kb)" -eq "$total0" ]
 
 check "'online' onlines a block into one of its valid zones" \
-	eval 'online_blocks online ${B[0]} && [ "$(state_of ${B[0]})" = online ] && [[ " $z " == *" $(zones_of ${B[0]}) "* ]]'
+	eval 'online_blocks online ${B[0]} && [ "$(state_of ${B[0]})" = online ] &&
+	      [[ " $z " == *" $(zones_of ${B[0]}) "* ]]'
 check "'online_kernel' onlines into Normal" \
 	eval 'online_blocks online_kernel ${B[1]} && [ "$(zones_of ${B[1]})" = Normal ]'
 check "'online_movable' onlines the other 6 blocks into Movable" \
-	eval 'online_blocks online_movable ${M[@]} && [ "$(cat $(printf "$MEM/memory%s/valid_zones " ${M[@]}) | sort -u)" = Movable ]'
+	eval 'online_blocks online_movable ${M[@]} &&
+	      [ "$(cat $(printf "$MEM/memory%s/valid_zones " ${M[@]}) | sort -u)" = Movable ]'
 check "an 'online' uevent for every onlined block" uevents online $d1
 check "MemTotal grew by exactly 8 blocks" [ "$(memtotal_kb)" -eq $((total0 + 8 * KB)) ]
 
@@ -74,11 +76,12 @@ for i in 1 2 3 4 5 6 7 8; do
 	status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
 	[ "$status" != 132 ] && break
 done
-check "device_del of a DIMM with pinned Normal blocks fails: _OST status 130 (busy), got '$status'" \
+check "device_del of a DIMM with pinned Normal blocks fails: _OST 130 (busy), got '$status'" \
 	[ "$status" = 130 ]
 check "the guest lives on with all 8 blocks of the busy DIMM present and online" \
 	eval 'wait_until 10 all_in_state online $d1'
-check "no DEVICE_DELETED for the busy DIMM" eval '! wait_event DEVICE_DELETED 2 "{\"device\": \"d1\"}"'
+check "no DEVICE_DELETED for the busy DIMM" \
+	eval '! wait_event DEVICE_DELETED 2 "{\"device\": \"d1\"}"'
 
 kill $MON
 ktap_finished

@@ -31,30 +31,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB (1UL << 20)
+#define MIB (1024UL * 1024)
 #define HPAGE (2 * MIB)
 
-static volatile sig_atomic_t got_usr1;
-
-static void on_usr1(int sig)
+/* SIGUSR1 stays blocked, so one sent early waits, pending, for us. */
+static void catch_usr1(void)
 {
-	got_usr1 = 1;
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 }
 
 static void wait_usr1(void)
 {
-	sigset_t none;
+	sigset_t usr1;
 
-	sigemptyset(&none);
-	while (!got_usr1)
-		sigsuspend(&none);
-}
-
-static void catch_usr1(void)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };
-
-	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	while (sigwaitinfo(&usr1, NULL) < 0 && errno == EINTR)
+		;
 }
 
 static char *map_anon(size_t len, const char *kind)

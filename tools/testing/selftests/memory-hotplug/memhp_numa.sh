@@ -6,7 +6,10 @@
 #    node online (pgdat, sysfs node device, memory); its eject takes the
 #    node offline again, and a second DIMM brings it back.
 #
-# memhp-qemu: -m 2G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1 -object memory-backend-ram,id=r0,size=1G -object memory-backend-ram,id=r1,size=1G -numa node,nodeid=0,memdev=r0,cpus=0 -numa node,nodeid=1,memdev=r1,cpus=1 -numa node,nodeid=2
+# memhp-qemu: -m 2G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1
+# memhp-qemu: -object memory-backend-ram,id=r0,size=1G -object memory-backend-ram,id=r1,size=1G
+# memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0 -numa node,nodeid=1,memdev=r1,cpus=1
+# memhp-qemu: -numa node,nodeid=2
 # memhp-timeout: 300
 . /memhp/lib_memhp.sh
 
@@ -23,7 +26,9 @@ all_linked()
 {
 	local n=$1 b
 	shift
-	for b in "$@"; do linked "$b" "$n" || { echo "# memory$b not linked to node$n"; return 1; }; done
+	for b in "$@"; do
+		linked "$b" "$n" || { echo "# memory$b not linked to node$n"; return 1; }
+	done
 }
 
 check "boot memory spans nodes 0 and 1 (has_memory: $(cat $NODE/has_memory))" \
@@ -46,8 +51,10 @@ check "node 2 starts offline, without a node device (online: $(cat $NODE/online)
 new2=$(dimm_plug d2 512M 2)
 online_blocks online_movable $new2
 check "a DIMM on node 2 links its blocks under node2" all_linked 2 $new2
-check "node 2 is now online with memory (online: $(cat $NODE/online), has_memory: $(cat $NODE/has_memory))" \
-	eval '[ "$(cat $NODE/online)" = 0-2 ] && [ "$(cat $NODE/has_memory)" = 0-2 ] && [ "$(node2_memtotal_kb)" -eq $((512 << 10)) ]'
+nodes="online: $(cat $NODE/online), has_memory: $(cat $NODE/has_memory)"
+check "node 2 is now online with memory ($nodes)" \
+	eval '[ "$(cat $NODE/online)" = 0-2 ] && [ "$(cat $NODE/has_memory)" = 0-2 ] &&
+	      [ "$(node2_memtotal_kb)" -eq $((512 << 10)) ]'
 
 # Fill some of node 2 (a tmpfs bound to it), so its eject has to migrate
 # those pages to nodes 0 and 1.
@@ -58,14 +65,17 @@ check "a tmpfs bound to node 2 holds 64 MiB there (node 2 MemUsed $(node2_used_k
 	eval '[ "$(node2_used_kb)" -ge $((64 << 10)) ]'
 check "an eject of node 2's only DIMM succeeds" dimm_unplug d2 120
 check "node 2 went offline again: no node device, not in has_memory (online: $(cat $NODE/online))" \
-	wait_until 10 eval '[ "$(cat $NODE/online)" = 0-1 ] && [ ! -e $NODE/node2 ] && [ "$(cat $NODE/has_memory)" = 0-1 ]'
+	wait_until 10 eval '[ "$(cat $NODE/online)" = 0-1 ] && [ ! -e $NODE/node2 ] &&
+			    [ "$(cat $NODE/has_memory)" = 0-1 ]'
 check "the tmpfs file moved off node 2 intact" \
-	eval '[ "$(sha256sum </mnt/n2/fill)" = "$(dd if=/dev/zero bs=1M count=64 2>/dev/null | sha256sum)" ]'
+	eval '[ "$(sha256sum </mnt/n2/fill)" = \
+		"$(dd if=/dev/zero bs=1M count=64 2>/dev/null | sha256sum)" ]'
 umount /mnt/n2
 
 new3=$(dimm_plug d3 256M 2)
 online_blocks online_kernel $new3
 check "a new DIMM on node 2 brings the node back, its blocks linked ($(echo $new3))" \
-	eval '[ "$(cat $NODE/online)" = 0-2 ] && all_linked 2 $new3 && [ "$(node2_memtotal_kb)" -eq $((256 << 10)) ]'
+	eval '[ "$(cat $NODE/online)" = 0-2 ] && all_linked 2 $new3 &&
+	      [ "$(node2_memtotal_kb)" -eq $((256 << 10)) ]'
 
 ktap_finished

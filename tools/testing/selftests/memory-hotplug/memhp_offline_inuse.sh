@@ -23,15 +23,19 @@ used0=$(movable_used_kb)
 helper_start thp fill 64 thp
 echo 8 >$HUGE2M/nr_hugepages
 helper_start huge fill 16 hugetlb
-check "64 MiB of THP and 8 mapped hugetlb pages sit in the DIMM (Movable used $(( $(movable_used_kb) - used0 )) kB, AnonHugePages $(meminfo_kb AnonHugePages) kB)" \
+used="Movable used $(( $(movable_used_kb) - used0 )) kB"
+used="$used, AnonHugePages $(meminfo_kb AnonHugePages) kB"
+check "64 MiB of THP and 8 mapped hugetlb pages sit in the DIMM ($used)" \
 	eval '[ "$(cat /tmp/thp.out)" = READY ] && [ "$(cat /tmp/huge.out)" = READY ] &&
-	      [ "$(meminfo_kb AnonHugePages)" -ge 32768 ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ] &&
+	      [ "$(meminfo_kb AnonHugePages)" -ge 32768 ] &&
+	      [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ] &&
 	      [ $(( $(movable_used_kb) - used0 )) -ge $((80 << 10)) ]'
 
 check "both blocks of the DIMM offline" online_blocks offline $new
 check "the Movable zone is empty again ($(movable_used_kb) kB used)" \
 	eval '[ "$(movable_used_kb)" -eq 0 ]'
-check "the 8 mapped hugetlb pages moved, the pool is unchanged ($(cat $HUGE2M/nr_hugepages) pages, $(cat $HUGE2M/free_hugepages) free)" \
+pool="$(cat $HUGE2M/nr_hugepages) pages, $(cat $HUGE2M/free_hugepages) free"
+check "the 8 mapped hugetlb pages moved, the pool is unchanged ($pool)" \
 	eval '[ "$(cat $HUGE2M/nr_hugepages)" -eq 8 ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 0 ]'
 helper_finish thp
 check "the THP memory reads back intact ($(cat /tmp/thp.out | tail -1))" \
@@ -46,9 +50,9 @@ check "the DIMM ejects" dimm_unplug d1
 new=$(movable_dimm d2 128M) || { echo "Bail out! hot-add failed"; exit 1; }
 lo=$((new * BLOCK_SIZE / 4096))
 hi=$((lo + BLOCK_SIZE / 4096))
-helper_start pin pin $lo $hi 96
-check "a page of memory$new is held by a pipe ($(cat /tmp/pin.out))" \
-	eval 'grep -q ^PINNED /tmp/pin.out'
+helper_start pipe pin $lo $hi 96
+check "a page of memory$new is held by a pipe ($(cat /tmp/pipe.out))" \
+	eval 'grep -q ^PINNED /tmp/pipe.out'
 
 res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 3)
 check "offline keeps retrying and SIGINT after 3 s ends it with EINTR ($res ms)" \
@@ -56,7 +60,7 @@ check "offline keeps retrying and SIGINT after 3 s ends it with EINTR ($res ms)"
 check "the block is still online and Movable ($(state_of $new), $(zones_of $new))" \
 	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
 
-helper_finish pin
+helper_finish pipe
 check "with the pipe gone the offline succeeds" online_blocks offline $new
 check "the DIMM ejects" dimm_unplug d2
 

@@ -10,7 +10,8 @@
 #    memhp_sections_mom.sh runs the same with memmap_on_memory=1,
 #    memhp_sections_race.sh with compaction racing the cycles.
 #
-# memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
+# memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M
+# memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
 . /memhp/lib_memhp.sh
@@ -24,10 +25,12 @@ snapshot()
 {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
-	echo "$(memtotal_kb) $(meminfo_kb MemFree) $(slab_kb) $(vmstat nr_memmap_pages) $(nr_blocks)"
+	echo "$(memtotal_kb) $(meminfo_kb MemFree) $(slab_kb)" \
+		"$(vmstat nr_memmap_pages) $(nr_blocks)"
 }
 read -r total0 free0 slab0 memmap0 blocks0 < <(snapshot)
-ktap_print_msg "start: MemTotal $total0 kB, MemFree $free0 kB, slab $slab0 kB, memmap $memmap0 pages, $blocks0 blocks"
+ktap_print_msg "start: MemTotal $total0 kB, MemFree $free0 kB, slab $slab0 kB," \
+	"memmap $memmap0 pages, $blocks0 blocks"
 
 cycle()
 {
@@ -57,27 +60,31 @@ for i in $(seq 1 64); do
 	cycle $i || { bad=$i; break; }
 done
 [ -n "${WALKERS:-}" ] && { kill $walker; wait $walker 2>/dev/null; }
-check "64 plug / online / fill-and-verify / eject cycles succeed${WALKERS:+, pfn walkers racing}${bad:+ (cycle $bad failed: $(tail -1 /tmp/sec.out))}" \
+why=${WALKERS:+, pfn walkers racing}${bad:+ (cycle $bad failed: $(tail -1 /tmp/sec.out))}
+check "64 plug / online / fill-and-verify / eject cycles succeed$why" \
 	[ -z "$bad" ]
 
 # virtio-mem in 2 MiB steps
-VM=/machine/peripheral/vm0
-resize() { qmp qom-set "{\"path\": \"$VM\", \"property\": \"requested-size\", \"value\": $(($1 << 20))}"; }
-plugged_mb() { qmp qom-get "{\"path\": \"$VM\", \"property\": \"size\"}" && echo $(($(echo "$REPLY" | sed -n 's/.*"return": *\([0-9]*\).*/\1/p') >> 20)); }
+plugged_mb() { local b; b=$(vmem_plugged) && echo $((b >> 20)); }
 plugged_is() { [ "$(plugged_mb)" -eq "$1" ]; }
 t=$(memtotal_kb)
 ok=1
 for mb in 2 130 66 258 6 0; do
-	resize $mb
-	if ! wait_until 60 plugged_is $mb || ! wait_until 30 eval '[ "$(memtotal_kb)" -eq $((t + (mb << 10))) ]'; then
-		ok=; ktap_print_msg "virtio-mem stuck at $(plugged_mb) MiB for $mb MiB, MemTotal $(memtotal_kb) kB"; break
+	vmem_resize $((mb << 20))
+	if ! wait_until 60 plugged_is $mb || ! wait_until 30 memtotal_is $((t + (mb << 10))); then
+		ok=
+		ktap_print_msg "virtio-mem stuck at $(plugged_mb) MiB for $mb MiB," \
+			"MemTotal $(memtotal_kb) kB"
+		break
 	fi
 done
 check "virtio-mem follows 2, 130, 66, 258, 6, 0 MiB and MemTotal with it" [ -n "$ok" ]
 
 read -r total1 free1 slab1 memmap1 blocks1 < <(snapshot)
-ktap_print_msg "end:   MemTotal $total1 kB, MemFree $free1 kB, slab $slab1 kB, memmap $memmap1 pages, $blocks1 blocks"
-ktap_print_msg "delta: MemFree $((free1 - free0)) kB, slab $((slab1 - slab0)) kB, memmap $((memmap1 - memmap0)) pages"
+ktap_print_msg "end:   MemTotal $total1 kB, MemFree $free1 kB, slab $slab1 kB," \
+	"memmap $memmap1 pages, $blocks1 blocks"
+ktap_print_msg "delta: MemFree $((free1 - free0)) kB, slab $((slab1 - slab0)) kB," \
+	"memmap $((memmap1 - memmap0)) pages"
 check "MemTotal is back to the start" [ "$total1" -eq "$total0" ]
 check "the block list is back to the start" [ "$blocks1" -eq "$blocks0" ]
 check "the memmap page counter is back to the start" [ "$memmap1" -eq "$memmap0" ]

@@ -45,12 +45,14 @@ files_and_modes()
 		for f in state:644 online:644 phys_index:444 phys_device:444 \
 			removable:444 valid_zones:444 uevent:644; do
 			want=${f#*:}
-			[ "$(mode $MEM/memory$b/${f%:*})" = "$want" ] ||
-				{ echo "# memory$b/${f%:*} mode $(mode $MEM/memory$b/${f%:*}) != $want"; return 1; }
+			[ "$(mode $MEM/memory$b/${f%:*})" = "$want" ] && continue
+			echo "# memory$b/${f%:*} mode $(mode $MEM/memory$b/${f%:*}) != $want"
+			return 1
 		done
 	done
 }
-check "every memoryN has state, online, phys_index, phys_device, removable, valid_zones with the right modes" \
+six="state, online, phys_index, phys_device, removable, valid_zones"
+check "every memoryN has $six with the right modes" \
 	files_and_modes
 
 values_consistent()
@@ -105,7 +107,8 @@ online_covers_memtotal()
 check "online blocks cover MemTotal" online_covers_memtotal
 
 check "auto_online_blocks reads 'offline' (config default) and is rw" \
-	eval '[ "$(cat $MEM/auto_online_blocks)" = offline ] && [ "$(mode $MEM/auto_online_blocks)" = 644 ]'
+	eval '[ "$(cat $MEM/auto_online_blocks)" = offline ] &&
+	      [ "$(mode $MEM/auto_online_blocks)" = 644 ]'
 
 check "probe exists and is write-only (CONFIG_ARCH_MEMORY_PROBE)" \
 	eval '[ "$(mode $MEM/probe)" = 200 ]'
@@ -135,7 +138,7 @@ exact_bytes()
 		bytes_are $MEM/memory1/phys_device 0 &&
 		bytes_are $MEM/memory1/removable 1
 }
-check "exact bytes: block_size_bytes, phys_index, valid_zones (none, DMA32), state, online, phys_device, removable" \
+check "exact bytes: block_size_bytes, phys_index, valid_zones (none, DMA32), $six" \
 	exact_bytes
 
 auto_round_trip()

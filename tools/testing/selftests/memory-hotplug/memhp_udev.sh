@@ -13,7 +13,7 @@ ktap_print_header
 ktap_set_plan 6
 
 cat >/etc/udev/rules.d/40-memhp-online.rules <<'RULE'
-SUBSYSTEM=="memory", ACTION=="add", TEST=="state", ATTR{state}=="offline", ATTR{state}="online_movable"
+SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online_movable"
 RULE
 mkdir -p /run/udev
 /usr/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.err

@@ -21,7 +21,8 @@ rc=$?
 sed 's/^/# /' /tmp/selftest.out
 check "mem-on-off-test.sh exits 0 (rc $rc)" [ $rc -eq 0 ]
 check "its notifier error-injection phase ran (not skipped)" \
-	eval 'grep -q "Test with memory notifier error injection" /tmp/selftest.out && ! grep -q "skip extra tests" /tmp/selftest.out'
+	eval 'grep -q "Test with memory notifier error injection" /tmp/selftest.out &&
+	      ! grep -q "skip extra tests" /tmp/selftest.out'
 check "the error-injection module was unloaded afterwards" \
 	eval '! grep -q memory_notifier_error_inject /proc/modules'
 

@@ -4,7 +4,8 @@
 # g. virtio-mem: raising requested-size plugs memory that the kernel policy
 #    onlines; lowering it to 0 unplugs it again; MemTotal follows both ways.
 #
-# memhp-qemu: -m 1G,maxmem=4G -object memory-backend-ram,id=vmem0,size=1G -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0
+# memhp-qemu: -m 1G,maxmem=4G -object memory-backend-ram,id=vmem0,size=1G
+# memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 300
 . /memhp/lib_memhp.sh
@@ -12,26 +13,25 @@
 ktap_print_header
 ktap_set_plan 7
 
-VM=/machine/peripheral/vm0
-resize() { qmp qom-set "{\"path\": \"$VM\", \"property\": \"requested-size\", \"value\": $1}"; }
-plugged() { qmp qom-get "{\"path\": \"$VM\", \"property\": \"size\"}" && echo "$REPLY" | sed -n 's/.*"return": *\([0-9]*\).*/\1/p'; }
-memtotal_is() { [ "$(memtotal_kb)" -eq "$1" ]; }
 
 check "the virtio-mem driver bound to the device" eval 'dmesg | grep -q "virtio_mem virtio"'
 t0=$(memtotal_kb)
 before=$(blocks | tr '\n' ' ')
 n0=$(nr_blocks)
-resize $((512 << 20))
+vmem_resize $((512 << 20))
 check "requested-size 512M: 4 new blocks appear" wait_until 60 count_is $((n0 + 4))
 new=$(new_blocks "$before")
-online_movable_all() { all_in_state online $new && [ "$(for b in $new; do zones_of $b; done | sort -u)" = Movable ]; }
+online_movable_all()
+{
+	all_in_state online $new && [ "$(for b in $new; do zones_of $b; done | sort -u)" = Movable ]
+}
 check "they are onlined as Movable by the kernel policy" wait_until 30 online_movable_all
 check "MemTotal grew by 512M" wait_until 30 memtotal_is $((t0 + (512 << 10)))
-check "QEMU reports 512M plugged ($(plugged))" [ "$(plugged)" = $((512 << 20)) ]
+check "QEMU reports 512M plugged ($(vmem_plugged))" [ "$(vmem_plugged)" = $((512 << 20)) ]
 
-resize 0
+vmem_resize 0
 check "requested-size 0: the blocks are removed" wait_until 60 count_is "$n0"
 check "MemTotal is back and QEMU reports 0 plugged" \
-	eval 'memtotal_is $t0 && wait_until 30 eval "[ \"\$(plugged)\" = 0 ]"'
+	eval 'memtotal_is $t0 && wait_until 30 eval "[ \"\$(vmem_plugged)\" = 0 ]"'
 
 ktap_finished
