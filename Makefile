@@ -11,6 +11,9 @@
 #   make demo              boot and narrate one full hot-plug cycle
 #   make shell             boot a guest with a shell and a QMP bridge
 #   make bench             memhp against the stock kernel (see bench.py)
+#   make patches           the series for review: build/patches/ (series.py)
+#   make patches-verify    git am it patch by patch to a fresh base; each
+#                          prefix must build and pass checkpatch --strict
 #
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
 #   T="dimm probe"         run only these scenarios
@@ -34,12 +37,13 @@ DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 # Only `make bench` needs these (the plot).
 BENCH_DEPS := python3-matplotlib
 
-.PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help
+.PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help \
+	patches patches-verify
 
 all: kernel
 
 help:
-	@sed -n '3,19p' Makefile
+	@sed -n '3,22p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -91,8 +95,15 @@ bench: deps
 	@$(MAKE) --no-print-directory initrd IMPL=upstream
 	@$(PY) $(HARNESS)/bench.py $(if $(QUICK),--quick) $(if $(AA),--aa) $(BENCH_ARGS)
 
+patches: deps
+	@$(PY) $(HARNESS)/series.py make
+
+patches-verify: deps
+	@$(PY) $(HARNESS)/series.py verify
+
 clean:
-	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs
+	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs \
+		$(MEMHP_BUILD)/patches $(MEMHP_BUILD)/patches-work $(MEMHP_BUILD)/verify
 
 distclean:
 	rm -rf $(MEMHP_BUILD)
