@@ -319,8 +319,12 @@ def fresh_base_tree(src, obj):
     shutil.rmtree(VERIFY, ignore_errors=True)
     os.makedirs(obj)
     run(["cp", "-al", PRISTINE, src])
-    os.unlink(os.path.join(src, ".memhp-base"))
+    for stray in glob.glob(os.path.join(src, ".memhp-base")) + \
+            glob.glob(os.path.join(src, ".checkpatch-camelcase.*")):
+        os.unlink(stray)        # ours, or checkpatch's cache: not the base
     git(src, "init", "-q")
+    with open(os.path.join(src, ".git", "info", "exclude"), "a") as f:
+        f.write(".checkpatch-camelcase.*\n")
     git(src, "add", "-A", "-f")
     git(src, "commit", "-q", "-m", "base", env=git_env(0))
 
