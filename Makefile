@@ -32,7 +32,8 @@ PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 # Debian packages the build, the harness and the guest tools need.
 DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
-	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse
+	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse \
+	python3-docutils
 
 # Only `make bench` needs these (the plot).
 BENCH_DEPS := python3-matplotlib

@@ -6,7 +6,9 @@
 #   checkpatch --strict (in-tree, so it knows the kernel's own names), with
 #     the accepted findings of lint-allow.txt;
 #   a W=1 build of our objects, with sparse (C=2): no warning at all;
-#   scripts/kernel-doc -none -Wall: no complaint.
+#   scripts/kernel-doc -none -Wall: no complaint;
+#   our .rst documents parse with docutils without a warning, and every
+#     kernel-doc directive in them finds what it names (rstcheck.py).
 # Prints one line per check and a final "lint: N problems"; exit 1 on any.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -70,6 +72,17 @@ for f in $files; do
 	problems=$((problems + $(echo "$doc" | wc -l)))
 done
 echo "lint: kernel-doc -Wall on $(echo $files | wc -w) files"
+
+docs=$(cd "$TOP" && git ls-files -- 'Documentation/*.rst')
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+out=$(cd "$TOP" && $py "$HERE/rstcheck.py" "$SRC" $docs 2>&1)
+bad=$(echo "$out" | grep -v '^rstcheck: [0-9]* problems in' || true)
+if [ -n "$bad" ]; then
+	echo "$bad" | sed 's/^rstcheck: /lint: rst: /'
+	problems=$((problems + $(echo "$bad" | wc -l)))
+fi
+echo "lint: docutils + kernel-doc directives on $(echo $docs | wc -w) documents"
 
 echo "lint: $problems problems"
 [ "$problems" -eq 0 ]

@@ -354,7 +354,9 @@ def verify_one(n, patch, src, obj):
     ok = not problems and not res.returncode
     print("%s %d %s: checkpatch --strict %s, applies, %s (%.0f s)" % (
         "ok" if ok else "not ok", n, name,
-        "clean" if not problems else "%d findings" % len(problems),
+        ("%d findings" % len(problems) if problems else
+         "clean" if not accepted else
+         "clean but for %d accepted" % len(accepted)),
         "builds" if not res.returncode else "does NOT build", took))
     for line in problems:
         print("    # checkpatch %s" % line)
