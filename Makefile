@@ -33,7 +33,7 @@ PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
 	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse \
-	python3-docutils
+	python3-docutils python3-ply python3-git
 
 # Only `make bench` needs these (the plot).
 BENCH_DEPS := python3-matplotlib

@@ -49,7 +49,8 @@ for f in $files; do
 		allowed "$f" "$line" && continue
 		echo "lint: checkpatch: ${line#"$SRC/"}"
 		problems=$((problems + 1))
-	done < <(cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --no-summary -f "$f" 2>/dev/null)
+	done < <(cd "$SRC" && PATH=/usr/bin:$PATH \
+		perl scripts/checkpatch.pl --strict --terse --no-summary -f "$f" 2>&1)
 done
 echo "lint: checkpatch --strict on $(echo $files | wc -w) files"
 
