@@ -71,7 +71,6 @@ class KernelDoc(Directive):
 
 
 def check(path):
-    directives.register_directive("kernel-doc", KernelDoc)
     with open(path) as f:
         text = f.read()
     doctree = publish_doctree(text, source_path=path, settings_overrides={
@@ -83,6 +82,7 @@ def check(path):
 
 
 def main():
+    directives.register_directive("kernel-doc", KernelDoc)
     for path in sys.argv[2:]:
         check(path)
     for line in problems:

@@ -24,6 +24,7 @@ patch, series entries keep their order, and the tree at the end of the
 series must equal the IMPL=ours tree `make check` tests: `make` refuses
 otherwise.  00-cover-letter.txt is the cover letter (first line: Subject).
 """
+import filecmp
 import fnmatch
 import glob
 import os
@@ -198,12 +199,18 @@ def build_work_repo(steps, touched, stamp):
         git(WORK, "commit", "-q", "-m", msg, env=git_env(stamp + 60 * i))
 
 
+def not_as_tested(root, rels):
+    """The files of rels whose content under root differs from the tree
+    `make check` tested (build/ours/src)."""
+    return [rel for rel in rels
+            if not os.path.exists(os.path.join(OURS, rel)) or
+            not filecmp.cmp(os.path.join(root, rel), os.path.join(OURS, rel),
+                            shallow=False)]
+
+
 def check_equals_tested_tree(touched):
     """The series must end in exactly the tree `make check` tested."""
-    differ = [rel for rel in touched
-              if not os.path.exists(os.path.join(OURS, rel)) or
-              open(os.path.join(WORK, rel), "rb").read() !=
-              open(os.path.join(OURS, rel), "rb").read()]
+    differ = not_as_tested(WORK, touched)
     if differ:
         die("the series does not end in build/ours/src: " + ", ".join(differ))
 
@@ -396,10 +403,7 @@ def cmd_verify():
                           text=True, stdout=subprocess.PIPE).stdout.strip()
     touched = git(src, "diff", "--name-only", "HEAD~%d" % len(patches),
                   "HEAD").split()
-    differ = [rel for rel in touched if
-              open(os.path.join(src, rel), "rb").read() !=
-              open(os.path.join(OURS, rel), "rb").read()] \
-
+    differ = not_as_tested(src, touched)
     ok = not diff and not differ
     print("%s %d the applied series equals the tree make check tests "
           "(%d files)" % ("ok" if ok else "not ok", len(patches) + 1,
