@@ -39,6 +39,23 @@
  *
  * Functions that need the write side assert it with
  * mem_hotplug_assert_held().
+ *
+ * Walkers of struct pages they hold no reference on - compaction's
+ * scanners above all - must not sleep on mem_hotplug_lock, yet the memmap
+ * they read may be poisoned (offline) or freed (remove) under them.  The
+ * rule for such a walker: call memmap_walk_begin() before it decides that
+ * a pfn is online memory of its zone (pfn_to_online_page(), or
+ * zone->contiguous together with the zone's span), and memmap_walk_end()
+ * after its last read of a struct page it found that way.  The section
+ * between may sleep (cond_resched(), lock drops): it is an SRCU read-side
+ * section, so a pfn found online stays readable to the end of it.  The
+ * other side: an offline first marks its sections offline and clears
+ * zone->contiguous, then waits for every walk that began earlier
+ * (memmap_walkers_sync()), and only then shrinks the zone's span (a walk
+ * may check a page's zone against it) and poisons the memmap; removal
+ * frees only memmaps of ranges an offline has waited for in this way.  Scan
+ * positions a walker keeps between two sections (compaction's cached pfns)
+ * are only hints: the pfn is checked again in the next section.
  */
 
 #define pr_fmt(fmt) "memhp: " fmt
@@ -56,6 +73,7 @@
 #include <linux/node.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 
 #include "internal.h"
 
@@ -72,6 +90,49 @@ DEFINE_LOCK_GUARD_0(device_hotplug, lock_device_hotplug(), unlock_device_hotplug
 
 /* Protects the memory layout: sections, zone and node spans, memmaps. */
 DEFINE_STATIC_PERCPU_RWSEM(mem_hotplug_lock);
+
+/* Walks over unreferenced struct pages: see the DOC block above. */
+DEFINE_STATIC_SRCU(memmap_walk_srcu);
+
+/**
+ * memmap_walk_begin() - start reading struct pages of online memory
+ *
+ * From here to memmap_walk_end(), a pfn seen online (pfn_to_online_page(),
+ * or inside a contiguous zone's span) keeps a readable, unpoisoned memmap.
+ *
+ * Context: Any context that may call srcu_read_lock(); the section may
+ * sleep.  Must not be called by a task waiting in memmap_walkers_sync().
+ * Return: a cookie for memmap_walk_end().
+ */
+int memmap_walk_begin(void)
+{
+	return srcu_read_lock(&memmap_walk_srcu);
+}
+
+/**
+ * memmap_walk_end() - end a memmap_walk_begin() section
+ * @cookie: what memmap_walk_begin() returned.
+ *
+ * Context: The task that called memmap_walk_begin().
+ */
+void memmap_walk_end(int cookie)
+{
+	srcu_read_unlock(&memmap_walk_srcu, cookie);
+}
+
+/**
+ * memmap_walkers_sync() - wait for every memmap walk that has begun
+ *
+ * Called after a range stopped looking online (section flags, zone
+ * contiguity and span) and before its memmap is poisoned or freed.  Fast
+ * when no walk is in progress.
+ *
+ * Context: Process context; sleeps.  Not inside a memmap walk.
+ */
+void memmap_walkers_sync(void)
+{
+	synchronize_srcu(&memmap_walk_srcu);
+}
 
 /**
  * get_online_mems() - keep memory from going online or offline
@@ -496,8 +557,11 @@ static bool pfn_is_device_offline(unsigned long pfn)
 struct page *pfn_to_online_page(unsigned long pfn)
 {
 	struct mem_section *ms = online_section_of(pfn);
-	bool online = ms && pfn_section_valid(ms, pfn);
+	bool online;
 
+	/* the usage behind pfn_section_valid() is freed by kfree_rcu() */
+	scoped_guard(rcu)
+		online = ms && pfn_section_valid(ms, pfn);
 	if (online && IS_ENABLED(CONFIG_HAVE_ARCH_PFN_VALID))
 		online = pfn_valid(pfn);
 	if (online && online_device_section(ms))

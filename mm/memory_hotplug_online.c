@@ -225,12 +225,15 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
  * zone->contiguous promises that every pageblock of the zone's span is
  * online memory of that zone; compaction then walks the span without
  * checking each pageblock.  A range onlined at an edge of a contiguous
- * (or empty) zone keeps the promise.  A removal breaks it for good: it is
- * cleared before the range's memmap is poisoned, and not set again after
- * the span shrinks, because a compaction run may still hold scan positions
- * from the old span.  The zone walks the checked way from then on (one
- * pfn_to_online_page() per pageblock), which costs far less than stock
- * Linux's rescan of the whole zone for every block.
+ * (or empty) zone keeps the promise.  A removal breaks it: the flag is
+ * cleared, walks that may have trusted it or the range end
+ * (memmap_walkers_sync()), and only then does the span shrink and the
+ * memmap get poisoned.  The flag
+ * is not set again after the span shrinks, only when an empty zone fills
+ * again; compaction checks its cached scan positions against the span, so
+ * positions from an older span are never taken on trust.  A zone that
+ * lost memory walks the checked way (one pfn_to_online_page() per
+ * pageblock), which costs far less than rescanning the zone per block.
  */
 
 /* Will [pfn, end), once online, leave @zone contiguous? (before the move) */
@@ -308,27 +311,38 @@ static void node_span_from_zones(struct pglist_data *pgdat)
  * @start_pfn: first pfn.
  * @nr_pages: number of pages.
  *
- * Poisons the range's memmap (DEBUG_VM), and for a regular zone shrinks
- * the zone's and node's spans when the range was at an edge.
+ * Waits for memmap walks that may have seen the range online (see
+ * memmap_walk_begin()); then, for a regular zone, shrinks the zone's and
+ * node's spans when the range was at an edge, and poisons the range's
+ * memmap (DEBUG_VM).  The range's sections must be offline already.
  *
  * Context: Process context, mem_hotplug_lock held for writing.
  */
 void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 				unsigned long nr_pages)
 {
-	unsigned long end = start_pfn + nr_pages, pfn, step;
+	unsigned long end = start_pfn + nr_pages, pfn, step, flags;
+	struct pglist_data *pgdat = zone->zone_pgdat;
 
-	/* no walker may take the span on trust while the memmap is poisoned */
+	/*
+	 * New walks check each pageblock and skip this range; walks that
+	 * began before may still use it, and the zone's span, until they end.
+	 */
 	clear_zone_contiguous(zone);
+	memmap_walkers_sync();
+	if (!zone_is_zone_device(zone)) {
+		pgdat_resize_lock(pgdat, &flags);
+		zone_span_writelock(zone);
+		zone_span_shrink(zone, start_pfn, end);
+		zone_span_writeunlock(zone);
+		node_span_from_zones(pgdat);
+		pgdat_resize_unlock(pgdat, &flags);
+	}
 	for (pfn = start_pfn; pfn < end; pfn += step) {
 		cond_resched();
 		step = min(end - pfn, SECTION_ALIGN_UP(pfn + 1) - pfn);
 		page_init_poison(pfn_to_page(pfn), sizeof(struct page) * step);
 	}
-	if (zone_is_zone_device(zone))
-		return;
-	zone_span_shrink(zone, start_pfn, end);
-	node_span_from_zones(zone->zone_pgdat);
 }
 
 /**

@@ -29,13 +29,16 @@
  * because it was allocated in one piece.  When the map empties the section
  * stops being valid first, then loses its usage, then its memmap pointer.
  *
- * The rule for pfn walkers (pfn_valid(), pfn_to_online_page(),
- * compaction): they look at ms->usage only under rcu_read_lock() and only
+ * The rules for pfn walkers.  The section's usage (pfn_valid(),
+ * pfn_to_online_page()): looked at only under rcu_read_lock() and only
  * after seeing a valid section.  The usage is freed with kfree_rcu() after
  * SECTION_HAS_MEM_MAP is cleared, so a walker that saw the section valid
  * still reads a live usage (the use-after-free of CVE-2023-52489).  Usages
  * that came from the boot allocation (PageReserved) are never freed; a
- * section added again later reuses them.
+ * section added again later reuses them.  The struct pages themselves
+ * (compaction): read only inside a memmap_walk_begin() section that
+ * checked the pfn online; a memmap is freed here only after the offline
+ * of its range waited for every such section (memmap_walkers_sync()).
  *
  * Context: all of it runs with mem_hotplug_lock held for writing.
  */

@@ -185,6 +185,10 @@ unsigned long __offline_isolated_pages(unsigned long start_pfn,
 
 /* ---- locks and lookups for the rest of the kernel ---- */
 struct page *pfn_to_online_page(unsigned long pfn);
+/* a walk over struct pages it holds no reference on (compaction) */
+int memmap_walk_begin(void);
+void memmap_walk_end(int cookie);
+void memmap_walkers_sync(void);
 /* mem_hotplug_lock: read side keeps memory from going online/offline */
 void get_online_mems(void);
 void put_online_mems(void);
@@ -230,6 +234,8 @@ static inline void pgdat_kswapd_unlock(pg_data_t *pgdat) { mutex_unlock(&pgdat->
 	pfn_valid(__pfn) ? pfn_to_page(__pfn) : NULL;		\
 })
 
+static inline int memmap_walk_begin(void) { return 0; }
+static inline void memmap_walk_end(int cookie) {}
 static inline void get_online_mems(void) {}
 static inline void put_online_mems(void) {}
 static inline void mem_hotplug_begin(void) {}
