@@ -24,7 +24,8 @@
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
- *    the range leaves the zone span.
+ *    the range leaves the zone span, and once the memmap walks that may
+ *    have seen it online are over, its memmap is poisoned (DEBUG_VM).
  *
  * Evacuation retries for as long as it makes progress or may make it:
  * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and
@@ -33,13 +34,17 @@
  * holds) fail it at once with -EBUSY.  Every failure after step 2 puts the
  * pageblocks back and sends MEM_CANCEL_OFFLINE.
  *
- * Cost: empty memory - the common case for unplug - is recognised by one
- * walk over the buddy free lists of the range right after isolation; it
- * then skips the LRU-cache shutdown (an expedited RCU grace period plus a
- * drain on every CPU) that stock Linux pays for every block.  A page scan
- * visits each free buddy chunk and each large folio once, not each pfn.
- * Memory in use migrates in large batches, the upper half of the range on
- * a worker on another CPU, so two CPUs copy at once.
+ * Cost: empty memory - the common case for unplug - isolates at the first
+ * try and is recognised by one walk over the buddy free lists of the
+ * range right after isolation; it then skips the LRU-cache shutdown (an
+ * expedited RCU grace period plus a drain on every CPU).  Memory in use
+ * pays for the shutdown: before a second isolation attempt when the first
+ * one met folios still in per-CPU LRU batches, or before evacuation.  A
+ * range that may hold a poisoned page is swept once in any case.  A page
+ * scan visits each free buddy chunk and each large folio once, not each
+ * pfn.  Memory in use migrates in batches, the upper half of the range
+ * on a worker on another CPU, so two CPUs copy at once; a signal waits
+ * for at most one batch on each CPU.
  *
  * Context: drivers/base/memory.c calls offline_pages() under the device
  * hotplug lock with mem_hotplug_lock held for writing.
@@ -49,6 +54,7 @@
 
 #include <linux/mm.h>
 #include <linux/compaction.h>
+#include <linux/cpuset.h>
 #include <linux/hugetlb.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -69,18 +75,18 @@ struct offline_op {
 	unsigned long end;		/* pfn after the last */
 	struct zone *zone;
 	struct memory_notify arg;	/* what subscribers are told */
+	nodemask_t targets;		/* where folios may migrate to */
 	bool lru_cache_off;		/* lru_cache_disable() is in force */
 	const char *why;		/* what made it fail */
 };
 
 /*
- * Folios isolated per migrate_pages() call: large batches amortize the
- * per-call cost (measured under TCG: 512 -> 124 MiB/s, 2048 -> 151,
- * 8192 -> 163, 16384 -> 168 with two CPUs), small ones bound how long a
- * signal waits (16384 pages take ~0.2 s here) and how much sits off the
- * LRU at once.
+ * Pages (not folios: a batch of THPs would be a whole block) isolated per
+ * migrate_pages() call.  Large batches amortize the per-call cost; small
+ * ones bound how long a signal waits - one batch on each CPU - and how
+ * much sits off the LRU at once.
  */
-#define OFFLINE_MIGRATE_BATCH	16384
+#define OFFLINE_MIGRATE_BATCH	8192
 
 static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 			      DEFAULT_RATELIMIT_BURST);
@@ -137,6 +143,31 @@ static void offline_state_changes(struct offline_op *op)
 enum page_kind { PAGE_SKIP, PAGE_MOVABLE, PAGE_STUCK };
 
 /*
+ * Steps of the page scan.  What it reads without a reference may be stale,
+ * so every step ends where the chunk or folio it saw ends, and is never
+ * shorter than one pfn nor longer than the rest of the range.
+ */
+
+/* pfns from @pfn to the end of its naturally aligned chunk of 2^@order */
+static unsigned long chunk_tail(unsigned long pfn, unsigned int order)
+{
+	return (1UL << order) - (pfn & ((1UL << order) - 1));
+}
+
+/* pfns from @pfn to @end (a folio's end), or 1 when @end is behind @pfn */
+static unsigned long tail_or_one(unsigned long pfn, unsigned long end)
+{
+	return end > pfn ? end - pfn : 1;
+}
+
+/* the step from @pfn by @span, inside [@pfn, @end) and at least one pfn */
+static unsigned long sweep_step(unsigned long span, unsigned long pfn,
+				unsigned long end)
+{
+	return clamp(span, 1UL, end - pfn);
+}
+
+/*
  * What a page of the isolated range needs, judged without a reference:
  * the answer may be stale, evacuate() re-checks the whole range anyway.
  * *@span is set to how many pfns the answer covers (a buddy chunk, a
@@ -150,7 +181,7 @@ static enum page_kind classify(struct page *page, unsigned long *span)
 	if (PageBuddy(page)) {
 		order = buddy_order_unsafe(page);
 		if (order <= MAX_PAGE_ORDER)
-			*span = 1UL << order;
+			*span = chunk_tail(page_to_pfn(page), order);
 		return PAGE_SKIP;
 	}
 	if (PageLRU(page) || __PageMovable(page))
@@ -163,8 +194,8 @@ static enum page_kind classify(struct page *page, unsigned long *span)
 
 		if (folio_test_hugetlb_migratable(folio))
 			return PAGE_MOVABLE;
-		*span = folio_pfn(folio) + folio_nr_pages(folio) -
-			page_to_pfn(page);
+		*span = tail_or_one(page_to_pfn(page),
+				    folio_pfn(folio) + folio_nr_pages(folio));
 	}
 	return PAGE_SKIP;
 }
@@ -207,23 +238,38 @@ put:
 	return span;
 }
 
-/* Move the folios on @list elsewhere, preferably to another node. */
-static void migrate_list(struct list_head *list)
+/*
+ * Where the range's folios may go, decided once in the writer's context so
+ * both halves of a sweep agree: memory nodes the writer's cpuset allows,
+ * preferably not the range's own node (it may be going away as a whole).
+ * The writer's mempolicy is not consulted (an explicit node mask is, on
+ * either CPU).
+ */
+static void choose_targets(struct offline_op *op)
+{
+	int nid = zone_to_nid(op->zone);
+
+	nodes_and(op->targets, node_states[N_MEMORY],
+		  cpuset_current_mems_allowed);
+	if (nodes_empty(op->targets))
+		op->targets = node_states[N_MEMORY];
+	node_clear(nid, op->targets);
+	if (nodes_empty(op->targets))
+		node_set(nid, op->targets);
+}
+
+/* Move the folios on @list to @targets, nearest to their node first. */
+static void migrate_list(struct list_head *list, const nodemask_t *targets)
 {
 	struct folio *first = list_first_entry(list, struct folio, lru);
-	nodemask_t allowed = node_states[N_MEMORY];
 	struct migration_target_control mtc = {
 		.nid = folio_nid(first),
-		.nmask = &allowed,
+		.nmask = (nodemask_t *)targets,
 		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
 	int ret;
 
-	/* a node that loses this memory may be going away as a whole */
-	node_clear(mtc.nid, allowed);
-	if (nodes_empty(allowed))
-		node_set(mtc.nid, allowed);
 	ret = migrate_pages(list, alloc_migration_target, NULL,
 			    (unsigned long)&mtc, MIGRATE_SYNC,
 			    MR_MEMORY_HOTPLUG, NULL);
@@ -237,38 +283,40 @@ static void migrate_list(struct list_head *list)
 
 /*
  * Sweep [@start, @end) once: isolate movable folios in batches and migrate
- * each batch.  Stops early when @stop becomes true (the other half failed
- * or saw a signal).  Return: 0, -EBUSY on a page that cannot move, -EINTR
- * on a signal to this task or on @stop.
+ * each batch to @targets.  The sweep only moves forward, at least one pfn
+ * a step.  Stops early when @stop becomes true (the other half failed or
+ * saw a signal).  Return: 0, -EBUSY on a page that cannot move, -EINTR on
+ * a signal to this task or on @stop.
  */
 static int migrate_pfns(unsigned long start, unsigned long end,
-			const bool *stop)
+			const nodemask_t *targets, const bool *stop)
 {
-	unsigned long pfn = start, span;
-	unsigned int queued = 0;
+	unsigned long pfn = start, span, queued = 0;
 	LIST_HEAD(list);
 	int ret = 0;
 
 	for (; pfn < end && !ret; pfn += span) {
+		cond_resched();
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
 			ret = -EBUSY;
+			span = 1;
 			continue;
 		case PAGE_MOVABLE:
 			span = queue_folio(pfn, &list);
-			queued++;
+			queued += span;
 			break;
 		case PAGE_SKIP:
 			break;
 		}
+		span = sweep_step(span, pfn, end);
 		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < end)
 			continue;
 		if (!list_empty(&list))
-			migrate_list(&list);
+			migrate_list(&list, targets);
 		queued = 0;
 		if (signal_pending(current) || READ_ONCE(*stop))
 			ret = -EINTR;
-		cond_resched();
 	}
 	if (!list_empty(&list))
 		putback_movable_pages(&list);
@@ -285,6 +333,7 @@ static int migrate_pfns(unsigned long start, unsigned long end,
 struct upper_half {
 	struct work_struct work;
 	unsigned long start, end;
+	const nodemask_t *targets;
 	const bool *stop;
 	int ret;
 };
@@ -293,7 +342,7 @@ static void upper_half_fn(struct work_struct *work)
 {
 	struct upper_half *h = container_of(work, struct upper_half, work);
 
-	h->ret = migrate_pfns(h->start, h->end, h->stop);
+	h->ret = migrate_pfns(h->start, h->end, h->targets, h->stop);
 }
 
 /*
@@ -304,16 +353,18 @@ static int migrate_range(const struct offline_op *op)
 {
 	unsigned long mid = ALIGN_DOWN(op->start + (op->end - op->start) / 2,
 				       pageblock_nr_pages);
-	struct upper_half upper = { .start = mid, .end = op->end };
+	struct upper_half upper = {
+		.start = mid, .end = op->end, .targets = &op->targets,
+	};
 	bool stop = false;
 	int ret;
 
 	if (num_online_cpus() < 2 || mid <= op->start)
-		return migrate_pfns(op->start, op->end, &stop);
+		return migrate_pfns(op->start, op->end, &op->targets, &stop);
 	upper.stop = &stop;
 	INIT_WORK_ONSTACK(&upper.work, upper_half_fn);
 	queue_work(system_unbound_wq, &upper.work);
-	ret = migrate_pfns(op->start, mid, &stop);
+	ret = migrate_pfns(op->start, mid, &op->targets, &stop);
 	WRITE_ONCE(stop, ret != 0);
 	flush_work(&upper.work);
 	destroy_work_on_stack(&upper.work);
@@ -365,12 +416,29 @@ static int dissolve_free_huge(const struct offline_op *op)
 }
 #endif
 
+/*
+ * Memory failure may have left a poisoned folio mapped or on an LRU list;
+ * test_pages_isolated() counts a poisoned page as done, so such a range
+ * is swept once even when everything else is free.  The count is global
+ * and almost always zero.
+ */
+static bool poison_seen(void)
+{
+#ifdef CONFIG_MEMORY_FAILURE
+	return atomic_long_read(&num_poisoned_pages);
+#else
+	return false;
+#endif
+}
+
 /* Until every page is free or skippable; see the DOC block. */
 static int evacuate(struct offline_op *op)
 {
+	bool sweep = poison_seen();
 	int ret;
 
-	while (test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
+	while (sweep || test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
+		sweep = false;
 		op->why = "interrupted by a signal";
 		if (signal_pending(current))
 			return -EINTR;
@@ -405,17 +473,34 @@ static void allow_allocations(struct offline_op *op)
 	zone_pcp_enable(op->zone);
 }
 
+static int isolate_range(struct offline_op *op, int report)
+{
+	return start_isolate_page_range(op->start, op->end, MIGRATE_MOVABLE,
+					MEMORY_OFFLINE | report,
+					GFP_USER | __GFP_MOVABLE |
+					__GFP_RETRY_MAYFAIL);
+}
+
+/*
+ * Isolation takes a folio that waits in a per-CPU LRU batch (referenced,
+ * not on the LRU yet) for an unmovable page.  When it fails, the batches
+ * are flushed and kept off (lru_cache_disable(), which evacuation would
+ * do anyway for memory in use) and isolation is tried once more; empty
+ * memory isolates at the first try and never pays for the flush.
+ */
 static int isolate(struct offline_op *op)
 {
 	int ret;
 
 	zone_pcp_disable(op->zone);
-	ret = start_isolate_page_range(op->start, op->end, MIGRATE_MOVABLE,
-				       MEMORY_OFFLINE | REPORT_FAILURE,
-				       GFP_USER | __GFP_MOVABLE |
-				       __GFP_RETRY_MAYFAIL);
+	ret = isolate_range(op, 0);
+	if (ret == -EBUSY) {
+		lru_cache_disable();
+		op->lru_cache_off = true;
+		ret = isolate_range(op, REPORT_FAILURE);
+	}
 	if (ret)
-		zone_pcp_enable(op->zone);
+		allow_allocations(op);
 	return ret;
 }
 
@@ -508,6 +593,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		report_failure(&op, why, -EINVAL);
 		return -EINVAL;
 	}
+	choose_targets(&op);
 	ret = isolate(&op);
 	if (ret) {
 		report_failure(&op, "pages could not be isolated", ret);
@@ -531,3 +617,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	take_offline(&op, group);
 	return 0;
 }
+
+#ifdef CONFIG_MEMORY_HOTPLUG_KUNIT_TEST
+#include "tests/memory_hotplug_offline_kunit.h"
+#endif

@@ -12,7 +12,8 @@
  *	an extra reference on it (vmsplice into a pipe nobody reads: the page
  *	cannot migrate), print "PINNED <pfn>", wait for SIGUSR1, exit 0.
  *   memhp-helper write-with-sigint FILE VALUE SECONDS
- *	write VALUE to FILE; a child sends this process SIGINT after SECONDS.
+ *	write VALUE to FILE; a child sends this process SIGINT after SECONDS
+ *	(a decimal: 0.2 is 200 ms).
  *	Prints "<errno name or OK> <milliseconds>".
  *
  * Built static on the host and put into the guest's initramfs.
@@ -176,8 +177,12 @@ static long ms_since(const struct timespec *t0)
 }
 
 static int cmd_write_with_sigint(const char *file, const char *value,
-				 unsigned int seconds)
+				 double seconds)
 {
+	struct timespec delay = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
+	};
 	struct sigaction sa = { .sa_handler = on_int };	/* no SA_RESTART */
 	struct timespec t0;
 	pid_t parent = getpid(), child;
@@ -189,7 +194,7 @@ static int cmd_write_with_sigint(const char *file, const char *value,
 	sigaction(SIGINT, &sa, NULL);
 	child = fork();
 	if (child == 0) {
-		sleep(seconds);
+		nanosleep(&delay, NULL);
 		kill(parent, SIGINT);
 		_exit(0);
 	}
@@ -216,7 +221,7 @@ int main(int argc, char **argv)
 			       strtoul(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "write-with-sigint"))
 		return cmd_write_with_sigint(argv[2], argv[3],
-					     strtoul(argv[4], NULL, 0));
+					     strtod(argv[4], NULL));
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
 	return 2;
 }

@@ -13,7 +13,7 @@
 . /memhp/lib_memhp.sh
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 14
 
 # ---- THP and hugetlb ----------------------------------------------------------
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
@@ -53,6 +53,15 @@ hi=$((lo + BLOCK_SIZE / 4096))
 helper_start pipe pin $lo $hi 96
 check "a page of memory$new is held by a pipe ($(cat /tmp/pipe.out))" \
 	eval 'grep -q ^PINNED /tmp/pipe.out'
+
+# a signal while data still moves waits for at most one migration batch
+res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 0.2)
+wait_ms=$((${res#* } - 200))
+echo "METRIC offline_sigint_wait_ms $wait_ms"
+check "SIGINT 0.2 s into the offline, data still moving, ends it with EINTR within 2 s ($wait_ms ms)" \
+	eval '[ "${res% *}" = EINTR ] && [ "$wait_ms" -lt 2000 ]'
+check "the block is online and Movable again ($(state_of $new), $(zones_of $new))" \
+	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
 
 res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 3)
 check "offline keeps retrying and SIGINT after 3 s ends it with EINTR ($res ms)" \
