@@ -14,8 +14,9 @@
  * and memdev_detach() when the device goes (eject).  Before a detach the
  * core offlines every memory block bound to the device (its
  * physical_node links) and gives up with -EBUSY - the device stays, the
- * blocks are onlined again - if one refuses; that is why every block of an
- * added range must be bound.
+ * blocks are onlined again - if one refuses.  _EJ0 then takes the memory
+ * away, so every block that holds memory of the device must be bound, also
+ * blocks the device did not add; an unbound block would stay online.
  *
  * attach
  *	1. _CRS: every memory range, merged when contiguous with the same
@@ -23,22 +24,39 @@
  *	   offending range is dropped, not the device: a range that overlaps
  *	   another of the device, an empty range, and the parts of a range
  *	   outside whole memory blocks (hot-plug works in blocks; the aligned
- *	   middle is still used).
+ *	   middle is still added).
  *	2. _STA must say present, enabled and functioning, else the device is
  *	   left alone (not an error: its memory may come later).
  *	3. the node from _PXM (on the device or an ancestor), else from the
  *	   address; one static memory group for the whole device, so
  *	   online_policy=auto-movable judges the DIMM as a whole.
  *	4. each range is added (memmap_on_memory where enabled) and its blocks
- *	   are bound to the device.  A range the kernel already has (-EEXIST:
- *	   described by the memory map at boot) is only bound.  A range that
- *	   fails is logged and skipped; a device none of whose ranges could be
- *	   used fails to attach, with nothing left behind.
+ *	   are bound to the device: MEMDEV_ADDED.  When not all of them can be
+ *	   bound, the range is taken back (offlined, as auto-onlining may have
+ *	   onlined it, and removed); if it is in use already it stays added,
+ *	   bound as far as possible, for detach to remove.
+ *	   A range the kernel has, wholly or in part, already (-EEXIST: boot
+ *	   memory, say) is not added: every block the kernel has under it,
+ *	   partly covered ones included, is bound instead: MEMDEV_BOUND.
+ *	   A range that cannot be used is logged and skipped; a device none of
+ *	   whose ranges could be used fails to attach, with nothing left
+ *	   behind.
  * detach
- *	every range is unbound and removed; the group goes last.
+ *	every range is unbound and its memory removed, also memory the device
+ *	only bound: the _EJ0 that follows takes it away, and an offline block
+ *	left over it could be onlined again.  Removal goes by runs of blocks
+ *	that still exist, each unbound just before it is removed: all that is
+ *	left of an added range, and of a bound range exactly the blocks bound
+ *	to the device (a partly covered block goes as a whole, as part of its
+ *	memory goes; a block of another device stays).  While one of those
+ *	blocks is online (a surprise removal, a block that could not be bound)
+ *	none of the range is removed, with a warning; an added range left in
+ *	place keeps the memory group.
  *
- * Context: the scan core calls both under the device hotplug lock and
- * acpi_scan_lock, so the __-prefixed memory hotplug calls are used.
+ * Context: the scan core calls both with acpi_scan_lock held, and, for
+ * hot-plug events, the device hotplug lock (at boot nothing else runs), so
+ * the __-prefixed memory hotplug calls are used.  Offlining a block needs
+ * only its device lock, which device_offline() takes.
  */
 
 #define pr_fmt(fmt) "memhp-acpi: " fmt
@@ -58,13 +76,22 @@ static const struct acpi_device_id memdev_ids[] = {
 
 #ifdef CONFIG_ACPI_HOTPLUG_MEMORY
 
-/* One memory range of a device, as it is used (whole blocks). */
+/* What a device does with one of its ranges. */
+enum memdev_use {
+	MEMDEV_UNUSED,		/* nothing, or not any more */
+	MEMDEV_ADDED,		/* added by the device; removed at detach */
+	MEMDEV_BOUND,		/* the kernel had it: bound; removed at detach */
+};
+
+/* One memory range of a device. */
 struct memdev_range {
-	u64 start;
+	u64 fw_start;		/* as _CRS says */
+	u64 fw_size;
+	u64 start;		/* the whole blocks inside it */
 	u64 size;
 	u16 caching;		/* _CRS attributes, for merging */
 	u16 write_protect;
-	bool in_use;		/* added (or already present) and bound */
+	enum memdev_use use;
 };
 
 /* driver_data of a bound PNP0C80 device. */
@@ -150,13 +177,18 @@ static void memdev_drop(struct memdev *md, unsigned int i, const char *why)
 	md->nr--;
 }
 
-/* Trim @r to whole memory blocks; false when nothing is left. */
+/*
+ * Trim @r to whole memory blocks, keeping what _CRS said; false when
+ * nothing is left.
+ */
 static bool memdev_trim(struct memdev *md, struct memdev_range *r)
 {
 	u64 block = memory_block_size_bytes();
 	u64 start = round_up(r->start, block);
 	u64 end = round_down(r->start + r->size, block);
 
+	r->fw_start = r->start;
+	r->fw_size = r->size;
 	if (start >= end)
 		return false;
 	if (start != r->start || end != r->start + r->size)
@@ -177,7 +209,7 @@ static void memdev_sanitize(struct memdev *md)
 	while (i < md->nr) {
 		struct memdev_range *r = &md->range[i];
 
-		if (i && r->start < r[-1].start + r[-1].size)
+		if (i && r->start < r[-1].fw_start + r[-1].fw_size)
 			memdev_drop(md, i, "overlaps another range of the device");
 		else if (!memdev_trim(md, r))
 			memdev_drop(md, i, "holds no whole memory block");
@@ -205,9 +237,66 @@ static int memdev_read_crs(struct memdev *md)
  * Binding memory blocks to the device
  */
 
-static int memdev_bind_block(struct memory_block *mem, void *adev)
+/*
+ * Where the blocks of a range lie: those it added, or, when it was only
+ * bound, every block the kernel has that overlaps what _CRS says.
+ */
+static void memdev_span(const struct memdev_range *r, u64 *start, u64 *end)
 {
-	return acpi_bind_one(&mem->dev, adev);
+	if (r->use == MEMDEV_BOUND) {
+		*start = r->fw_start;
+		*end = r->fw_start + r->fw_size;
+	} else {
+		*start = r->start;
+		*end = r->start + r->size;
+	}
+}
+
+static int memdev_walk(const struct memdev_range *r, void *arg,
+		       walk_memory_blocks_func_t func)
+{
+	u64 start, end;
+
+	memdev_span(r, &start, &end);
+	return walk_memory_blocks(start, end - start, arg, func);
+}
+
+/* How binding the blocks of one range went. */
+struct memdev_binding {
+	struct acpi_device *adev;
+	unsigned int bound;	/* blocks bound to @adev, before or now */
+	int err;		/* the first failure, or 0 */
+};
+
+/*
+ * Bind one block.  One bound to this device already (two ranges may share
+ * a partly covered block) is fine; one bound to another device is a
+ * firmware conflict and stays with that device.  Failures do not stop the
+ * walk: every block that can be bound is.
+ */
+static int memdev_bind_block(struct memory_block *mem, void *arg)
+{
+	struct memdev_binding *b = arg;
+	struct acpi_device *owner = ACPI_COMPANION(&mem->dev);
+	int ret = 0;
+
+	if (!owner) {
+		ret = acpi_bind_one(&mem->dev, b->adev);
+		if (ret)
+			dev_err(&b->adev->dev, "memory%u could not be bound: %d\n",
+				mem->dev.id, ret);
+	} else if (owner != b->adev) {
+		dev_warn(&b->adev->dev, FW_BUG "memory%u belongs to %s already\n",
+			 mem->dev.id, dev_name(&owner->dev));
+		ret = -EBUSY;
+	}
+	if (ret) {
+		if (!b->err)
+			b->err = ret;
+		return 0;
+	}
+	b->bound++;
+	return 0;
 }
 
 /* Only our own links: a block may belong to another device. */
@@ -218,34 +307,189 @@ static int memdev_unbind_block(struct memory_block *mem, void *adev)
 	return 0;
 }
 
-static void memdev_unbind(struct memdev *md, const struct memdev_range *r)
+static void memdev_bind(struct memdev *md, const struct memdev_range *r,
+			struct memdev_binding *b)
 {
-	walk_memory_blocks(r->start, r->size, md->adev, memdev_unbind_block);
+	*b = (struct memdev_binding){ .adev = md->adev };
+	memdev_walk(r, b, memdev_bind_block);
 }
 
-static int memdev_bind(struct memdev *md, const struct memdev_range *r)
+static void memdev_unbind(struct memdev *md, const struct memdev_range *r)
 {
-	int ret = walk_memory_blocks(r->start, r->size, md->adev,
-				     memdev_bind_block);
+	memdev_walk(r, md->adev, memdev_unbind_block);
+}
 
-	if (ret)
-		memdev_unbind(md, r);
+/* ------------------------------------------------------------------------
+ * Adding and removing the memory of a range
+ */
+
+/* device_offline() returns 1 for a block that is offline already. */
+static int memdev_offline_block(struct memory_block *mem, void *unused)
+{
+	return min(device_offline(&mem->dev), 0);
+}
+
+/*
+ * Remove a range just added.  Auto-onlining may have onlined its blocks,
+ * and only offline blocks can be removed, so they are offlined first; a
+ * block that refuses (kernel memory landed in it already) keeps the range.
+ */
+static int memdev_take_back(const struct memdev_range *r)
+{
+	int ret = walk_memory_blocks(r->start, r->size, NULL,
+				     memdev_offline_block);
+
+	if (!ret)
+		__remove_memory(r->start, r->size);
 	return ret;
 }
 
-static int memdev_count_block(struct memory_block *mem, void *count)
+/*
+ * Bind a range the device just added.  An unbound block would stay online
+ * through an eject, so a range that cannot be bound completely is taken
+ * back.  If it is in use already it stays added, bound as far as it can
+ * be, and detach removes it.
+ */
+static int memdev_bind_added(struct memdev *md, struct memdev_range *r)
 {
-	(*(u64 *)count)++;
+	struct memdev_binding b;
+	int ret;
+
+	r->use = MEMDEV_ADDED;
+	memdev_bind(md, r, &b);
+	if (!b.err)
+		return 0;
+	memdev_unbind(md, r);
+	ret = memdev_take_back(r);
+	if (!ret) {
+		r->use = MEMDEV_UNUSED;
+		return b.err;
+	}
+	memdev_bind(md, r, &b);
+	dev_warn(&md->adev->dev,
+		 "memory range [%#llx-%#llx] is in use and stays, %u of %llu blocks bound\n",
+		 r->start, r->start + r->size - 1, b.bound,
+		 r->size / memory_block_size_bytes());
 	return 0;
 }
 
-/* Does the kernel have every block of @r already? */
-static bool memdev_all_present(const struct memdev_range *r)
+/*
+ * Bind a range the kernel has, in whole or in part, already: every block
+ * of it that exists, so that an eject offlines them before _EJ0.  The
+ * device did not add them, but detach removes them all the same.
+ */
+static int memdev_bind_present(struct memdev *md, struct memdev_range *r)
 {
-	u64 blocks = 0;
+	struct memdev_binding b;
 
-	walk_memory_blocks(r->start, r->size, &blocks, memdev_count_block);
-	return blocks == r->size / memory_block_size_bytes();
+	r->use = MEMDEV_BOUND;
+	memdev_bind(md, r, &b);
+	if (!b.bound) {
+		/* claimed, but not by memory blocks (or not ours to bind) */
+		r->use = MEMDEV_UNUSED;
+		return b.err ? b.err : -EEXIST;
+	}
+	dev_dbg(&md->adev->dev, "memory range [%#llx-%#llx] present already: %u blocks bound\n",
+		r->fw_start, r->fw_start + r->fw_size - 1, b.bound);
+	return 0;
+}
+
+static int memdev_use_range(struct memdev *md, struct memdev_range *r)
+{
+	int ret = __add_memory(md->mgid, r->start, r->size,
+			       MHP_NID_IS_MGID | MHP_MEMMAP_ON_MEMORY);
+
+	if (!ret)
+		ret = memdev_bind_added(md, r);
+	else if (ret == -EEXIST)
+		ret = memdev_bind_present(md, r);
+	if (ret)
+		dev_err(&md->adev->dev, "memory range [%#llx-%#llx] not used: %d\n",
+			r->start, r->start + r->size - 1, ret);
+	return ret;
+}
+
+/*
+ * The blocks of a range that detach removes, and a run of them without a
+ * gap: [start, start + size).
+ */
+struct memdev_run {
+	struct acpi_device *owner;	/* only blocks bound to it; NULL: all */
+	unsigned int online;		/* of those blocks, online ones */
+	u64 start;
+	u64 size;
+};
+
+static bool memdev_run_takes(const struct memdev_run *run,
+			     struct memory_block *mem)
+{
+	return !run->owner || ACPI_COMPANION(&mem->dev) == run->owner;
+}
+
+static int memdev_count_online(struct memory_block *mem, void *arg)
+{
+	struct memdev_run *run = arg;
+
+	if (memdev_run_takes(run, mem) && mem->state != MEM_OFFLINE)
+		run->online++;
+	return 0;
+}
+
+static int memdev_extend_run(struct memory_block *mem, void *arg)
+{
+	struct memdev_run *run = arg;
+	u64 start = PFN_PHYS(section_nr_to_pfn(mem->start_section_nr));
+
+	if (!memdev_run_takes(run, mem))
+		return run->size ? 1 : 0;	/* skipped; ends a run */
+	if (!run->size)
+		run->start = start;
+	else if (run->start + run->size != start)
+		return 1;	/* a gap: the run ends before this block */
+	run->size += memory_block_size_bytes();
+	return 0;
+}
+
+/*
+ * Unbind a range and remove its memory, in runs of blocks that still exist
+ * (a block removed behind the device's back holds up nothing else; the
+ * removal refuses a range that is not wholly present).  An added range
+ * loses every block left of it, a bound one exactly the blocks bound to
+ * the device.  While one of them is online (a surprise removal, a block
+ * that could not be bound) the range is only unbound.  A range left in
+ * place keeps its memory group.
+ */
+static void memdev_remove(struct memdev *md, const struct memdev_range *r)
+{
+	struct memdev_run run = { };
+	u64 addr, end;
+
+	if (r->use == MEMDEV_BOUND)
+		run.owner = md->adev;
+	memdev_span(r, &addr, &end);
+	memdev_walk(r, &run, memdev_count_online);
+	if (run.online) {
+		dev_warn(&md->adev->dev, "memory range [%#llx-%#llx] left in place: %u blocks online\n",
+			 addr, end - 1, run.online);
+		memdev_unbind(md, r);
+		return;
+	}
+	while (addr < end) {
+		run.start = 0;
+		run.size = 0;
+		walk_memory_blocks(addr, end - addr, &run, memdev_extend_run);
+		if (!run.size)
+			break;
+		if (r->use == MEMDEV_ADDED &&
+		    (run.start != addr || run.start + run.size != end))
+			dev_warn(&md->adev->dev, "memory range [%#llx-%#llx] lost blocks; removing [%#llx-%#llx]\n",
+				 r->start, end - 1, run.start,
+				 run.start + run.size - 1);
+		walk_memory_blocks(run.start, run.size, md->adev,
+				   memdev_unbind_block);
+		__remove_memory(run.start, run.size);
+		addr = run.start + run.size;
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -272,45 +516,23 @@ static int memdev_node(const struct memdev *md)
 	return nid;
 }
 
-static int memdev_add_range(struct memdev *md, struct memdev_range *r)
-{
-	int ret = __add_memory(md->mgid, r->start, r->size,
-			       MHP_NID_IS_MGID | MHP_MEMMAP_ON_MEMORY);
-	bool added = !ret;
-
-	/* the kernel has all of it already (boot memory map): bind only */
-	if (ret == -EEXIST && memdev_all_present(r))
-		ret = 0;
-	if (!ret)
-		ret = memdev_bind(md, r);
-	if (ret) {
-		dev_err(&md->adev->dev, "memory range [%#llx-%#llx] not used: %d\n",
-			r->start, r->start + r->size - 1, ret);
-		if (added)
-			__remove_memory(r->start, r->size);
-		return ret;
-	}
-	r->in_use = true;
-	return 0;
-}
-
-static void memdev_remove_ranges(struct memdev *md)
+static void memdev_release_ranges(struct memdev *md)
 {
 	unsigned int i;
 
 	for (i = 0; i < md->nr; i++) {
 		struct memdev_range *r = &md->range[i];
 
-		if (!r->in_use)
+		if (r->use == MEMDEV_UNUSED)
 			continue;
-		memdev_unbind(md, r);
-		__remove_memory(r->start, r->size);
-		r->in_use = false;
+		memdev_remove(md, r);
+		r->use = MEMDEV_UNUSED;
 	}
 }
 
 static void memdev_free(struct memdev *md)
 {
+	/* a group with memory left in it stays registered: its blocks use it */
 	if (md->mgid >= 0 && memory_group_unregister(md->mgid))
 		dev_warn(&md->adev->dev, "memory group %d still has memory\n",
 			 md->mgid);
@@ -334,7 +556,7 @@ static int memdev_enable(struct memdev *md)
 	if (md->mgid < 0)
 		return md->mgid;
 	for (i = 0; i < md->nr; i++)
-		used += !memdev_add_range(md, &md->range[i]);
+		used += !memdev_use_range(md, &md->range[i]);
 	if (!used) {
 		dev_err(&md->adev->dev, "none of its memory could be added\n");
 		return -EINVAL;
@@ -391,7 +613,7 @@ static void memdev_detach(struct acpi_device *adev)
 
 	if (!md)
 		return;
-	memdev_remove_ranges(md);
+	memdev_release_ranges(md);
 	memdev_free(md);
 }
 

@@ -37,11 +37,25 @@
  *  - ``memory_chain``: blocking notifier chain sorted by priority.
  *
  * Locking: the device hotplug lock (lock_device_hotplug()) serializes
- * adding and removing blocks and groups, and every state change; lookups
- * documented as "under the device hotplug lock" rely on it to keep the block
- * alive until they take a device reference.  The xarrays' own locks make a
- * single lookup safe at any time.  The block's device lock (taken by the
- * driver core) additionally covers @state, @online_type and @zone.
+ * adding and removing blocks and groups, and every state change.  The
+ * block's device lock (taken by the driver core) additionally covers
+ * @state, @online_type and @zone; sysfs readers that race with a change
+ * read each field once.
+ *
+ * Lifetime: a block leaves ``memory_blocks`` before its device is
+ * unregistered, and its memory is freed no sooner than an RCU grace period
+ * after its last reference went (memory_block_release()).  So:
+ *
+ *  - code that only touches a block inside one RCU read-side critical
+ *    section needs no reference: the hardware poison counters are updated
+ *    that way, from any context;
+ *  - find_memory_block() looks up under RCU too, and takes a reference
+ *    only while the device's refcount is not yet zero;
+ *  - the walkers run under the device hotplug lock, which keeps every
+ *    block in the range registered while they take their references.
+ *
+ * No lookup takes the xarray's spinlock: it is not IRQ-safe, and memory
+ * failure handling counts poison under IRQ-safe locks (hugetlb_lock).
  */
 
 #define pr_fmt(fmt) "memhp: " fmt
@@ -69,7 +83,8 @@ static unsigned long sections_per_block __ro_after_init;
 
 /*
  * Every registered block by id.  Stores and erases happen under the device
- * hotplug lock; lookups may happen anywhere (the xarray locks itself).
+ * hotplug lock; lookups may happen anywhere, under RCU (see "Lifetime" in
+ * the DOC block).
  */
 static DEFINE_XARRAY(memory_blocks);
 
@@ -281,21 +296,25 @@ EXPORT_SYMBOL(unregister_memory_notifier);
  */
 
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
-static struct memory_block *find_memory_block_by_id(unsigned long id);
-
 static unsigned long memblk_nr_poison(struct memory_block *mem)
 {
 	return atomic_long_read(&mem->nr_hwpoison);
 }
 
+/*
+ * Callers may hold spinlocks with interrupts disabled (hugetlb_lock), so
+ * no lock and no device reference: the block found stays allocated until
+ * rcu_read_unlock().
+ */
 static void memblk_poison_add(unsigned long pfn, long delta)
 {
-	struct memory_block *mem = find_memory_block_by_id(pfn_to_block_id(pfn));
+	struct memory_block *mem;
 
-	if (!mem)
-		return;
-	atomic_long_add(delta, &mem->nr_hwpoison);
-	put_device(&mem->dev);
+	rcu_read_lock();
+	mem = xa_load(&memory_blocks, pfn_to_block_id(pfn));
+	if (mem)
+		atomic_long_add(delta, &mem->nr_hwpoison);
+	rcu_read_unlock();
 }
 
 void memblk_nr_poison_inc(unsigned long pfn)
@@ -369,7 +388,8 @@ static int __memory_block_online(struct memory_block *mem)
 		memory_notify(MEM_FINISH_OFFLINE, &arg);
 		return ret;
 	}
-	mem->zone = zone;
+	/* pairs with READ_ONCE() in valid_zones_show() */
+	WRITE_ONCE(mem->zone, zone);
 	return 0;
 }
 
@@ -393,7 +413,8 @@ static int __memory_block_offline(struct memory_block *mem)
 	}
 	if (span.nr_vmemmap)
 		mhp_deinit_memmap_on_memory(span.start_pfn, span.nr_vmemmap);
-	mem->zone = NULL;
+	/* pairs with READ_ONCE() in valid_zones_show() */
+	WRITE_ONCE(mem->zone, NULL);
 	memory_notify(MEM_FINISH_OFFLINE, &arg);
 	return 0;
 }
@@ -555,7 +576,8 @@ static struct zone *zone_for_block(struct memory_block *mem, enum mmop type)
 /*
  * Online: the block's zone, or "none" when it spans zones.  Offline: the
  * zone a plain "online" would pick, then each other zone online_kernel /
- * online_movable would pick.
+ * online_movable would pick.  No lock: an offline may clear the zone at any
+ * time, so it is read once.
  */
 static ssize_t valid_zones_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -564,8 +586,11 @@ static ssize_t valid_zones_show(struct device *dev,
 	struct zone *plain, *other;
 	int len;
 
-	if (mem->state == MEM_ONLINE)
-		return sysfs_emit(buf, "%s\n", mem->zone ? mem->zone->name : "none");
+	if (READ_ONCE(mem->state) == MEM_ONLINE) {
+		struct zone *zone = READ_ONCE(mem->zone);
+
+		return sysfs_emit(buf, "%s\n", zone ? zone->name : "none");
+	}
 
 	plain = zone_for_block(mem, MMOP_ONLINE);
 	len = sysfs_emit(buf, "%s", plain->name);
@@ -754,21 +779,28 @@ int __weak arch_get_memory_phys_device(unsigned long start_pfn)
 	return 0;
 }
 
+/* Lookups under RCU may still see the block: free it after a grace period. */
 static void memory_block_release(struct device *dev)
 {
-	kfree(to_memory_block(dev));
+	struct memory_block *mem = to_memory_block(dev);
+
+	kfree_rcu(mem, rcu);
 }
 
-/* The block with this id, with a device reference; NULL if none. */
+/*
+ * The block with this id, with a device reference; NULL if none.  A block
+ * whose refcount already dropped to zero is on its way out and is not
+ * returned: a reference on it could not keep it alive.
+ */
 static struct memory_block *find_memory_block_by_id(unsigned long id)
 {
 	struct memory_block *mem;
 
-	xa_lock(&memory_blocks);
+	rcu_read_lock();
 	mem = xa_load(&memory_blocks, id);
-	if (mem)
-		get_device(&mem->dev);
-	xa_unlock(&memory_blocks);
+	if (mem && !kobject_get_unless_zero(&mem->dev.kobj))
+		mem = NULL;
+	rcu_read_unlock();
 	return mem;
 }
 
@@ -776,7 +808,10 @@ static struct memory_block *find_memory_block_by_id(unsigned long id)
  * find_memory_block() - the block that holds a section
  * @section_nr: a sparsemem section number.
  *
- * Context: Process context, under the device hotplug lock.
+ * The reference keeps the block's memory, not its registration or state:
+ * callers that read or change those hold the device hotplug lock.
+ *
+ * Context: Any context; takes no lock.
  * Return: the block with a device reference (put_device() it), or NULL.
  */
 struct memory_block *find_memory_block(unsigned long section_nr)
@@ -909,13 +944,19 @@ void __init memory_dev_init(void)
 #endif
 }
 
-/* Remove the devices of blocks [first, end) that exist. */
-static void unregister_block_range(unsigned long first, unsigned long end)
+/*
+ * Remove the devices that exist among the @nr blocks from id @first on.
+ * A count rather than an end id: with nothing to remove (@nr == 0, also
+ * from block 0) no last id is computed, so none can wrap to ULONG_MAX.
+ */
+static void unregister_blocks(unsigned long first, unsigned long nr)
 {
 	struct memory_block *mem;
 	unsigned long id;
 
-	xa_for_each_range(&memory_blocks, id, mem, first, end - 1)
+	if (!nr)
+		return;
+	xa_for_each_range(&memory_blocks, id, mem, first, first + nr - 1)
 		unregister_memory_block(mem);
 }
 
@@ -947,7 +988,8 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 	for (id = first; id < end; id++) {
 		ret = register_memory_block(id, MEM_OFFLINE, altmap, group);
 		if (ret) {
-			unregister_block_range(first, id);
+			/* only those this call registered: ids first..id - 1 */
+			unregister_blocks(first, id - first);
 			return ret;
 		}
 	}

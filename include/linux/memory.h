@@ -91,6 +91,9 @@ struct memory_group {
  * @group: the group the block belongs to, or NULL.
  * @group_next: entry in @group's memory_blocks list.
  * @nr_hwpoison: hardware-poisoned pages in the block.
+ * @rcu: defers the free of the block by an RCU grace period after its
+ *	last reference is gone, so lookups need no lock (see
+ *	find_memory_block()).
  */
 struct memory_block {
 	struct device dev;
@@ -105,6 +108,7 @@ struct memory_block {
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
 	atomic_long_t nr_hwpoison;
 #endif
+	struct rcu_head rcu;
 };
 
 /* Arch hooks: the block size, and the legacy phys_device value. */
@@ -226,11 +230,12 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 void remove_memory_block_devices(unsigned long start, unsigned long size);
 
 /*
- * Lookups, under the device hotplug lock.  find_memory_block() returns the
- * block holding a section with a device reference the caller must put;
- * the walkers call @func for each block (range: overlapping [start,
- * start + size)) in ascending order, and stop at a non-zero return, which
- * they pass back.
+ * Lookups.  find_memory_block() returns the block holding a section with a
+ * device reference the caller must put; it may be called anywhere, but
+ * only the device hotplug lock keeps the block's fields still.  The
+ * walkers, under the device hotplug lock, call @func for each block
+ * (range: overlapping [start, start + size)) in ascending order, and stop
+ * at a non-zero return, which they pass back.
  */
 typedef int (*walk_memory_blocks_func_t)(struct memory_block *, void *);
 struct memory_block *find_memory_block(unsigned long section_nr);

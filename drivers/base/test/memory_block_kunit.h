@@ -496,6 +496,177 @@ static void memory_block_test_duplicate_block_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, before.calls, after.calls);
 }
 
+/* ---- creating and removing block devices, and their failure paths ---- */
+
+/*
+ * The tests below register devices for block ids above every real block.
+ * Nothing backs those ids, and nothing needs to: creating and removing the
+ * devices never touches memory, and at boot no one is there to online them.
+ */
+
+/* The first of @nr unused block ids, one past a gap above the last block. */
+static unsigned long unused_block_ids(struct kunit *test, unsigned long nr)
+{
+	unsigned long id, last = 0;
+	struct memory_block *mem;
+
+	xa_for_each(&memory_blocks, id, mem)
+		last = id;
+	if (last + 2 + nr > ULONG_MAX / memory_block_size_bytes())
+		kunit_skip(test, "no free block ids above memory%lu", last);
+	return last + 2;
+}
+
+static bool block_exists(unsigned long id)
+{
+	return xa_load(&memory_blocks, id);
+}
+
+static bool block_is_offline(unsigned long id)
+{
+	struct memory_block *mem = xa_load(&memory_blocks, id);
+
+	return mem && mem->state == MEM_OFFLINE;
+}
+
+/* Registered blocks; the caller holds the device hotplug lock. */
+static int nr_registered_blocks(void)
+{
+	struct walk_count c = { .ascending = true };
+
+	for_each_memory_block(&c, count_block);
+	return c.calls;
+}
+
+/* New blocks appear offline, and removing them leaves no trace. */
+static void memory_block_test_create_then_remove_leaves_no_trace(struct kunit *test)
+{
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long id = unused_block_ids(test, 2);
+	int before, during = 0, after;
+	bool offline = false;
+	int ret;
+
+	lock_device_hotplug();
+	before = nr_registered_blocks();
+	ret = create_memory_block_devices(id * bytes, 2 * bytes, NULL, NULL);
+	if (!ret) {
+		during = nr_registered_blocks();
+		offline = block_is_offline(id) && block_is_offline(id + 1);
+		remove_memory_block_devices(id * bytes, 2 * bytes);
+	}
+	after = nr_registered_blocks();
+	unlock_device_hotplug();
+
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_EXPECT_EQ(test, before + 2, during);
+	KUNIT_EXPECT_TRUE(test, offline);
+	KUNIT_EXPECT_EQ(test, before, after);
+	KUNIT_EXPECT_FALSE(test, block_exists(id));
+}
+
+/*
+ * Block 0 is taken, so a range from block 0 fails at its first id: the
+ * rollback has nothing to remove, and must not take every block with it.
+ */
+static void
+memory_block_test_rollback_from_block_zero_removes_only_what_it_added(struct kunit *test)
+{
+	unsigned long bytes = memory_block_size_bytes();
+	int before, after, ret;
+
+	if (!block_exists(0))
+		kunit_skip(test, "no memory0 to collide with");
+	lock_device_hotplug();
+	before = nr_registered_blocks();
+	ret = create_memory_block_devices(0, 2 * bytes, NULL, NULL);
+	after = nr_registered_blocks();
+	unlock_device_hotplug();
+
+	KUNIT_EXPECT_EQ(test, -EEXIST, ret);
+	KUNIT_EXPECT_EQ(test, before, after);
+	KUNIT_EXPECT_TRUE(test, block_exists(0));
+}
+
+/* Removing no blocks from block 0 on removes nothing. */
+static void memory_block_test_removing_no_blocks_from_zero_removes_nothing(struct kunit *test)
+{
+	int before, after;
+
+	lock_device_hotplug();
+	before = nr_registered_blocks();
+	unregister_blocks(0, 0);
+	after = nr_registered_blocks();
+	unlock_device_hotplug();
+
+	KUNIT_EXPECT_GT(test, before, 0);
+	KUNIT_EXPECT_EQ(test, before, after);
+}
+
+/*
+ * A range whose third block exists: the first two are registered, then
+ * removed again, and the block in the way stays.
+ */
+static void memory_block_test_rollback_keeps_the_block_in_its_way(struct kunit *test)
+{
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long id = unused_block_ids(test, 3);
+	bool first, second, third;
+	int blocker, ret;
+
+	lock_device_hotplug();
+	blocker = create_memory_block_devices((id + 2) * bytes, bytes, NULL, NULL);
+	ret = create_memory_block_devices(id * bytes, 3 * bytes, NULL, NULL);
+	first = block_exists(id);
+	second = block_exists(id + 1);
+	third = block_exists(id + 2);
+	if (!blocker)
+		remove_memory_block_devices((id + 2) * bytes, bytes);
+	unlock_device_hotplug();
+
+	KUNIT_ASSERT_EQ(test, 0, blocker);
+	KUNIT_EXPECT_EQ(test, -EEXIST, ret);
+	KUNIT_EXPECT_FALSE(test, first);
+	KUNIT_EXPECT_FALSE(test, second);
+	KUNIT_EXPECT_TRUE(test, third);
+}
+
+/* Blocks removed by a rollback leave their group, which can then go. */
+static void memory_block_test_rollback_leaves_the_group_empty(struct kunit *test)
+{
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long id = unused_block_ids(test, 2);
+	struct memory_group *group;
+	int mgid, blocker, ret;
+	bool empty;
+
+	mgid = memory_group_register_static(0, 2 * pages_per_block());
+	register_group_cleanup(test, mgid);
+	KUNIT_ASSERT_GE(test, mgid, 0);
+	group = memory_group_find_by_id(mgid);
+
+	lock_device_hotplug();
+	blocker = create_memory_block_devices((id + 1) * bytes, bytes, NULL, NULL);
+	ret = create_memory_block_devices(id * bytes, 2 * bytes, NULL, group);
+	empty = list_empty(&group->memory_blocks);
+	if (!blocker)
+		remove_memory_block_devices((id + 1) * bytes, bytes);
+	unlock_device_hotplug();
+
+	KUNIT_ASSERT_EQ(test, 0, blocker);
+	KUNIT_EXPECT_EQ(test, -EEXIST, ret);
+	KUNIT_EXPECT_TRUE(test, empty);
+	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(mgid));
+}
+
+/* A lookup of an id without a block finds nothing and takes nothing. */
+static void memory_block_test_lookup_of_a_missing_block_is_null(struct kunit *test)
+{
+	unsigned long id = unused_block_ids(test, 1);
+
+	KUNIT_EXPECT_NULL(test, find_memory_block(id * sections_per_block));
+}
+
 /* Block ids follow from addresses, pfns and sections alike. */
 static void memory_block_test_ids_from_address_pfn_section(struct kunit *test)
 {
@@ -527,6 +698,12 @@ static struct kunit_case memory_block_test_cases[] = {
 	KUNIT_CASE(memory_block_test_walk_stops_and_empty_walks_nothing),
 	KUNIT_CASE(memory_block_test_find_by_section),
 	KUNIT_CASE(memory_block_test_duplicate_block_is_refused),
+	KUNIT_CASE(memory_block_test_create_then_remove_leaves_no_trace),
+	KUNIT_CASE(memory_block_test_rollback_from_block_zero_removes_only_what_it_added),
+	KUNIT_CASE(memory_block_test_removing_no_blocks_from_zero_removes_nothing),
+	KUNIT_CASE(memory_block_test_rollback_keeps_the_block_in_its_way),
+	KUNIT_CASE(memory_block_test_rollback_leaves_the_group_empty),
+	KUNIT_CASE(memory_block_test_lookup_of_a_missing_block_is_null),
 	KUNIT_CASE(memory_block_test_ids_from_address_pfn_section),
 	{}
 };
