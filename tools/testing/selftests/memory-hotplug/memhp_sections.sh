@@ -32,9 +32,15 @@ read -r total0 free0 slab0 memmap0 blocks0 < <(snapshot)
 ktap_print_msg "start: MemTotal $total0 kB, MemFree $free0 kB, slab $slab0 kB," \
 	"memmap $memmap0 pages, $blocks0 blocks"
 
+plugged_mb() { local b; b=$(vmem_plugged) && echo $((b >> 20)); }
+plugged_is() { [ "$(plugged_mb)" -eq "$1" ]; }
 cycle()
 {
-	local id=s$1 blocks
+	local id=s$1 blocks vmem=$(($1 % 2 ? 0 : 128))
+	# the racing virtio-mem (below) settles before the block count is used
+	[ -z "${WALKERS:-}" ] || { wait_until 60 plugged_is $vmem &&
+		wait_until 60 count_is $((blocks0 + (vmem << 20) / BLOCK_SIZE)); } ||
+		return 1
 	blocks=$(dimm_plug $id 256M) || return 1
 	[ "$(cat /sys/devices/system/memory/auto_online_blocks)" = online_movable ] ||
 		online_blocks online_movable $blocks
@@ -42,11 +48,16 @@ cycle()
 	helper_start sec fill 64 || return 1
 	[ "$(cat /tmp/sec.out)" = READY ] || return 1
 	helper_finish sec || return 1
+	# racing virtio-mem: 128 MiB in on odd cycles, out on even ones; the
+	# driver works on while the DIMM ejects (nothing waits for it here)
+	[ -z "${WALKERS:-}" ] || vmem_resize $(($1 % 2 ? 128 << 20 : 0)) || return 1
 	dimm_unplug $id
 }
 # With WALKERS set (memhp_sections_race.sh): pfn walkers racing with the
 # section changes - compaction (pfn_to_online_page over every zone) and
-# valid_zones (pfn_valid over each block), nonstop.
+# valid_zones (pfn_valid over each block), nonstop, through the DIMM cycles
+# (with virtio-mem growing and shrinking beside them) and the virtio-mem
+# steps.  Proactive compaction (kcompactd) keeps its default.
 walkers()
 {
 	while :; do
@@ -59,16 +70,18 @@ bad=
 for i in $(seq 1 64); do
 	cycle $i || { bad=$i; break; }
 done
-[ -n "${WALKERS:-}" ] && { kill $walker; wait $walker 2>/dev/null; }
 why=${WALKERS:+, pfn walkers racing}${bad:+ (cycle $bad failed: $(tail -1 /tmp/sec.out))}
 check "64 plug / online / fill-and-verify / eject cycles succeed$why" \
 	[ -z "$bad" ]
 
 # virtio-mem in 2 MiB steps
-plugged_mb() { local b; b=$(vmem_plugged) && echo $((b >> 20)); }
-plugged_is() { [ "$(plugged_mb)" -eq "$1" ]; }
-t=$(memtotal_kb)
 ok=1
+if [ -n "${WALKERS:-}" ]; then
+	# the racing virtio-mem of the cycles: back to nothing first
+	vmem_resize 0 && wait_until 60 plugged_is 0 && wait_until 30 memtotal_is "$total0" ||
+		{ ok=; ktap_print_msg "virtio-mem stuck at $(plugged_mb) MiB after the cycles"; }
+fi
+t=$(memtotal_kb)
 for mb in 2 130 66 258 6 0; do
 	vmem_resize $((mb << 20))
 	if ! wait_until 60 plugged_is $mb || ! wait_until 30 memtotal_is $((t + (mb << 10))); then
@@ -79,6 +92,7 @@ for mb in 2 130 66 258 6 0; do
 	fi
 done
 check "virtio-mem follows 2, 130, 66, 258, 6, 0 MiB and MemTotal with it" [ -n "$ok" ]
+[ -n "${WALKERS:-}" ] && { kill $walker; wait $walker 2>/dev/null; }
 
 read -r total1 free1 slab1 memmap1 blocks1 < <(snapshot)
 ktap_print_msg "end:   MemTotal $total1 kB, MemFree $free1 kB, slab $slab1 kB," \

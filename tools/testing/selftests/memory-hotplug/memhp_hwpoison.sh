@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# v. poisoned pages in memory that goes away: in a Movable DIMM holding
+#    data, memory failure takes one free page (hard_offline_page) and one
+#    page in use (soft_offline_page: its data moves first).  Both blocks
+#    still offline - the data moves out intact - and the DIMM ejects; the
+#    kernel then forgets the poisoned pages (HardwareCorrupted back to where
+#    it was) and MemTotal is back.
+#
+# memhp-qemu: -m 1G,slots=4,maxmem=16G
+# memhp-timeout: 300
+. /memhp/lib_memhp.sh
+
+ktap_print_header
+ktap_set_plan 7
+
+KPF_LRU=$((1 << 5)) KPF_BUDDY=$((1 << 10)) KPF_ANON=$((1 << 12))
+KPF_THP=$((1 << 22)) KPF_HWPOISON=$((1 << 19))
+
+# first_pfn BLOCK MASK WANT: the first pfn of BLOCK whose kpageflags, masked,
+# equal WANT
+first_pfn()
+{
+	local lo=$(($1 * BLOCK_SIZE / 4096)) n=$((BLOCK_SIZE / 4096))
+	dd if=/proc/kpageflags bs=8 skip=$lo count=$n 2>/dev/null |
+		od -An -v -t u8 |
+		awk -v lo=$lo -v m=$2 -v w=$3 '{ for (i = 1; i <= NF; i++) {
+			if (and($i, m) == w) { print lo + n; exit }; n++ } }'
+}
+flags_of() { dd if=/proc/kpageflags bs=8 skip=$1 count=1 2>/dev/null | od -An -t u8; }
+
+corrupt0=$(meminfo_kb HardwareCorrupted)
+total0=$(memtotal_kb)
+new=$(movable_dimm h1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
+set -- $new
+a=$1 b=$2
+helper_start hw fill 96
+used=$(first_pfn $b $((KPF_LRU | KPF_ANON | KPF_THP)) $((KPF_LRU | KPF_ANON)))
+free=$(first_pfn $a $KPF_BUDDY $KPF_BUDDY)
+check "the DIMM holds data (anon pfn ${used:-none} in memory$b, free pfn ${free:-none} in memory$a)" \
+	eval '[ "$(cat /tmp/hw.out)" = READY ] && [ -n "$used" ] && [ -n "$free" ]'
+
+echo $((used * 4096)) >$MEM/soft_offline_page
+echo $((free * 4096)) >$MEM/hard_offline_page
+corrupt=$(meminfo_kb HardwareCorrupted)
+check "both pages are poisoned (HardwareCorrupted $corrupt0 -> $corrupt kB)" \
+	eval '[ $((corrupt - corrupt0)) -eq 8 ] &&
+	      [ $(( $(flags_of $used) & KPF_HWPOISON )) -ne 0 ] &&
+	      [ $(( $(flags_of $free) & KPF_HWPOISON )) -ne 0 ]'
+
+check "both blocks offline with the poisoned pages in them" online_blocks offline $new
+helper_finish hw
+check "the data moved out intact ($(tail -1 /tmp/hw.out))" \
+	eval '[ "$(tail -1 /tmp/hw.out)" = INTACT ]'
+check "the DIMM ejects" dimm_unplug h1
+check "the kernel forgot the poisoned pages (HardwareCorrupted $(meminfo_kb HardwareCorrupted) kB)" \
+	eval '[ "$(meminfo_kb HardwareCorrupted)" -eq "$corrupt0" ]'
+check "MemTotal is back ($(memtotal_kb) kB, was $total0)" memtotal_is "$total0"
+
+ktap_finished
