@@ -86,7 +86,7 @@ struct offline_op {
  * ones bound how long a signal waits - one batch on each CPU - and how
  * much sits off the LRU at once.
  */
-#define OFFLINE_MIGRATE_BATCH	8192
+#define OFFLINE_MIGRATE_BATCH	4096
 
 static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 			      DEFAULT_RATELIMIT_BURST);
@@ -453,7 +453,8 @@ static int evacuate(struct offline_op *op)
 			return ret;
 		ret = migrate_range(op);
 		if (ret) {
-			op->why = ret == -EINTR ? op->why : "a page cannot move";
+			op->why = ret == -EINTR ? "interrupted by a signal" :
+						  "a page cannot move";
 			return ret;
 		}
 		cond_resched();

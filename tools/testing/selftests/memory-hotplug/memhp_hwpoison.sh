@@ -36,9 +36,12 @@ new=$(movable_dimm h1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
 set -- $new
 a=$1 b=$2
 helper_start hw fill 96
-used=$(first_pfn $b $((KPF_LRU | KPF_ANON | KPF_THP)) $((KPF_LRU | KPF_ANON)))
-free=$(first_pfn $a $KPF_BUDDY $KPF_BUDDY)
-check "the DIMM holds data (anon pfn ${used:-none} in memory$b, free pfn ${free:-none} in memory$a)" \
+anon_mask=$((KPF_LRU | KPF_ANON | KPF_THP)) anon=$((KPF_LRU | KPF_ANON))
+used=$(first_pfn $b $anon_mask $anon)
+[ -n "$used" ] || used=$(first_pfn $a $anon_mask $anon)
+free=$(first_pfn $b $KPF_BUDDY $KPF_BUDDY)
+[ -n "$free" ] || free=$(first_pfn $a $KPF_BUDDY $KPF_BUDDY)
+check "the DIMM holds data (anon pfn ${used:-none}, free pfn ${free:-none})" \
 	eval '[ "$(cat /tmp/hw.out)" = READY ] && [ -n "$used" ] && [ -n "$free" ]'
 
 echo $((used * 4096)) >$MEM/soft_offline_page
