@@ -40,10 +40,10 @@
  * Functions that need the write side assert it with
  * mem_hotplug_assert_held().
  *
- * Walkers of struct pages they hold no reference on - compaction's
- * scanners above all - must not sleep on mem_hotplug_lock, yet the memmap
- * they read may be poisoned (offline) or freed (remove) under them.  The
- * rule for such a walker: call memmap_walk_begin() before it decides that
+ * Compaction's scanners walk struct pages they hold no reference on and
+ * must not sleep on mem_hotplug_lock, yet the memmap they read may be
+ * poisoned (offline) or freed (remove) under them.  The rule for such a
+ * walker (today: compaction): call memmap_walk_begin() before it decides that
  * a pfn is online memory of its zone (pfn_to_online_page(), or
  * zone->contiguous together with the zone's span), and memmap_walk_end()
  * after its last read of a struct page it found that way.  The section
@@ -101,7 +101,9 @@ DEFINE_STATIC_SRCU(memmap_walk_srcu);
  * or inside a contiguous zone's span) keeps a readable, unpoisoned memmap.
  *
  * Context: Any context that may call srcu_read_lock(); the section may
- * sleep.  Must not be called by a task waiting in memmap_walkers_sync().
+ * sleep, but must never wait for mem_hotplug_lock, the device hotplug
+ * lock or the CPU hotplug lock, which an offline holds while it waits for
+ * the section to end.
  * Return: a cookie for memmap_walk_end().
  */
 int memmap_walk_begin(void)
@@ -124,8 +126,8 @@ void memmap_walk_end(int cookie)
  * memmap_walkers_sync() - wait for every memmap walk that has begun
  *
  * Called after a range stopped looking online (section flags, zone
- * contiguity and span) and before its memmap is poisoned or freed.  Fast
- * when no walk is in progress.
+ * contiguity) and before its span shrinks and its memmap is poisoned or
+ * freed.
  *
  * Context: Process context; sleeps.  Not inside a memmap walk.
  */

@@ -264,7 +264,7 @@ static void migrate_list(struct list_head *list, const nodemask_t *targets)
 	struct folio *first = list_first_entry(list, struct folio, lru);
 	struct migration_target_control mtc = {
 		.nid = folio_nid(first),
-		.nmask = (nodemask_t *)targets,
+		.nmask = (nodemask_t *)targets,	/* only read */
 		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
@@ -284,12 +284,14 @@ static void migrate_list(struct list_head *list, const nodemask_t *targets)
 /*
  * Sweep [@start, @end) once: isolate movable folios in batches and migrate
  * each batch to @targets.  The sweep only moves forward, at least one pfn
- * a step.  Stops early when @stop becomes true (the other half failed or
- * saw a signal).  Return: 0, -EBUSY on a page that cannot move, -EINTR on
- * a signal to this task or on @stop.
+ * a step.  Stops after the batch in flight when @writer (the task that
+ * asked for the offline, on whichever CPU this half runs) has a signal
+ * pending or @stop becomes true (the other half failed).  Return: 0,
+ * -EBUSY on a page that cannot move, -EINTR on a signal or on @stop.
  */
 static int migrate_pfns(unsigned long start, unsigned long end,
-			const nodemask_t *targets, const bool *stop)
+			const nodemask_t *targets, struct task_struct *writer,
+			const bool *stop)
 {
 	unsigned long pfn = start, span, queued = 0;
 	LIST_HEAD(list);
@@ -315,7 +317,7 @@ static int migrate_pfns(unsigned long start, unsigned long end,
 		if (!list_empty(&list))
 			migrate_list(&list, targets);
 		queued = 0;
-		if (signal_pending(current) || READ_ONCE(*stop))
+		if (signal_pending(writer) || READ_ONCE(*stop))
 			ret = -EINTR;
 	}
 	if (!list_empty(&list))
@@ -334,6 +336,7 @@ struct upper_half {
 	struct work_struct work;
 	unsigned long start, end;
 	const nodemask_t *targets;
+	struct task_struct *writer;
 	const bool *stop;
 	int ret;
 };
@@ -342,7 +345,7 @@ static void upper_half_fn(struct work_struct *work)
 {
 	struct upper_half *h = container_of(work, struct upper_half, work);
 
-	h->ret = migrate_pfns(h->start, h->end, h->targets, h->stop);
+	h->ret = migrate_pfns(h->start, h->end, h->targets, h->writer, h->stop);
 }
 
 /*
@@ -355,16 +358,18 @@ static int migrate_range(const struct offline_op *op)
 				       pageblock_nr_pages);
 	struct upper_half upper = {
 		.start = mid, .end = op->end, .targets = &op->targets,
+		.writer = current,
 	};
 	bool stop = false;
 	int ret;
 
 	if (num_online_cpus() < 2 || mid <= op->start)
-		return migrate_pfns(op->start, op->end, &op->targets, &stop);
+		return migrate_pfns(op->start, op->end, &op->targets, current,
+				    &stop);
 	upper.stop = &stop;
 	INIT_WORK_ONSTACK(&upper.work, upper_half_fn);
 	queue_work(system_unbound_wq, &upper.work);
-	ret = migrate_pfns(op->start, mid, &op->targets, &stop);
+	ret = migrate_pfns(op->start, mid, &op->targets, current, &stop);
 	WRITE_ONCE(stop, ret != 0);
 	flush_work(&upper.work);
 	destroy_work_on_stack(&upper.work);

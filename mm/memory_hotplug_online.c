@@ -266,23 +266,32 @@ static unsigned long edge_online_pfn(struct zone *zone, unsigned long pfn,
 	return 0;
 }
 
-/* Cut [pfn, end) off @zone's span when it sits at an edge. */
-static void zone_span_shrink(struct zone *zone, unsigned long pfn,
-			     unsigned long end)
+/*
+ * The span of @zone without [pfn, end), when the range sits at an edge:
+ * *@start and *@spanned, computed without a lock (the layout cannot change
+ * under mem_hotplug_lock held for writing).  Return: false when the span
+ * stays as it is.
+ */
+static bool zone_span_without(struct zone *zone, unsigned long pfn,
+			      unsigned long end, unsigned long *start,
+			      unsigned long *spanned)
 {
 	unsigned long zstart = zone->zone_start_pfn, zend = zone_end_pfn(zone);
 	unsigned long edge;
 
 	if (pfn == zstart) {
 		edge = edge_online_pfn(zone, end, zend, true);
-		zone->zone_start_pfn = edge;
-		zone->spanned_pages = edge ? zend - edge : 0;
-	} else if (end == zend) {
-		edge = edge_online_pfn(zone, zstart, pfn, false);
-		zone->spanned_pages = edge ? edge + 1 - zstart : 0;
-		if (!edge)
-			zone->zone_start_pfn = 0;
+		*start = edge;
+		*spanned = edge ? zend - edge : 0;
+		return true;
 	}
+	if (end == zend) {
+		edge = edge_online_pfn(zone, zstart, pfn, false);
+		*spanned = edge ? edge + 1 - zstart : 0;
+		*start = edge ? zstart : 0;
+		return true;
+	}
+	return false;
 }
 
 /* A node spans from its lowest to its highest non-empty zone. */
@@ -316,12 +325,14 @@ static void node_span_from_zones(struct pglist_data *pgdat)
  * node's spans when the range was at an edge, and poisons the range's
  * memmap (DEBUG_VM).  The range's sections must be offline already.
  *
- * Context: Process context, mem_hotplug_lock held for writing.
+ * Context: Process context, mem_hotplug_lock held for writing; sleeps
+ * until earlier memmap walks end, so never inside one.
  */
 void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 				unsigned long nr_pages)
 {
 	unsigned long end = start_pfn + nr_pages, pfn, step, flags;
+	unsigned long zstart, zspanned;
 	struct pglist_data *pgdat = zone->zone_pgdat;
 
 	/*
@@ -330,10 +341,12 @@ void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 	 */
 	clear_zone_contiguous(zone);
 	memmap_walkers_sync();
-	if (!zone_is_zone_device(zone)) {
+	if (!zone_is_zone_device(zone) &&
+	    zone_span_without(zone, start_pfn, end, &zstart, &zspanned)) {
 		pgdat_resize_lock(pgdat, &flags);
 		zone_span_writelock(zone);
-		zone_span_shrink(zone, start_pfn, end);
+		zone->zone_start_pfn = zstart;
+		zone->spanned_pages = zspanned;
 		zone_span_writeunlock(zone);
 		node_span_from_zones(pgdat);
 		pgdat_resize_unlock(pgdat, &flags);

@@ -36,8 +36,10 @@
  *	   onlined it, and removed); if it is in use already it stays added,
  *	   bound as far as possible, for detach to remove.
  *	   A range the kernel has, wholly or in part, already (-EEXIST: boot
- *	   memory, say) is not added: every block the kernel has under it,
- *	   partly covered ones included, is bound instead: MEMDEV_BOUND.
+ *	   memory, say) is not added: every boot block (one in no memory
+ *	   group) the kernel has under it, partly covered ones included, is
+ *	   bound instead: MEMDEV_BOUND.  Blocks another driver added
+ *	   (virtio-mem, dax/kmem: they have a group) stay that driver's.
  *	   A range that cannot be used is logged and skipped; a device none of
  *	   whose ranges could be used fails to attach, with nothing left
  *	   behind.
@@ -54,8 +56,9 @@
  *	place keeps the memory group.
  *
  * Context: the scan core calls both with acpi_scan_lock held, and, for
- * hot-plug events, the device hotplug lock (at boot nothing else runs), so
- * the __-prefixed memory hotplug calls are used.  Offlining a block needs
+ * hot-plug events, the device hotplug lock, so the __-prefixed memory
+ * hotplug calls are used.  At boot nothing else runs; a table loaded at
+ * run time attaches with acpi_scan_lock only, as it always has.  Offlining a block needs
  * only its device lock, which device_offline() takes.
  */
 
@@ -314,6 +317,16 @@ static void memdev_bind(struct memdev *md, const struct memdev_range *r,
 	memdev_walk(r, b, memdev_bind_block);
 }
 
+/*
+ * Memory the kernel had before the device attached: boot memory, which has
+ * no memory group.  A block in a group belongs to the driver that added it
+ * (virtio-mem, dax/kmem) and is left to that driver.
+ */
+static int memdev_bind_boot_block(struct memory_block *mem, void *arg)
+{
+	return mem->group ? 0 : memdev_bind_block(mem, arg);
+}
+
 static void memdev_unbind(struct memdev *md, const struct memdev_range *r)
 {
 	memdev_walk(r, md->adev, memdev_unbind_block);
@@ -383,7 +396,8 @@ static int memdev_bind_present(struct memdev *md, struct memdev_range *r)
 	struct memdev_binding b;
 
 	r->use = MEMDEV_BOUND;
-	memdev_bind(md, r, &b);
+	b = (struct memdev_binding){ .adev = md->adev };
+	memdev_walk(r, &b, memdev_bind_boot_block);
 	if (!b.bound) {
 		/* claimed, but not by memory blocks (or not ours to bind) */
 		r->use = MEMDEV_UNUSED;

@@ -460,7 +460,7 @@ static int memory_subsys_online(struct device *dev)
 		mem->online_type = MMOP_ONLINE;
 	ret = memory_block_online(mem);
 	if (!ret)
-		mem->state = MEM_ONLINE;
+		WRITE_ONCE(mem->state, MEM_ONLINE);
 	/* the type was for this request only */
 	mem->online_type = MMOP_OFFLINE;
 	return ret;
@@ -477,9 +477,9 @@ static int memory_subsys_offline(struct device *dev)
 		return 0;
 	if (mem->state != MEM_ONLINE)
 		return -EINVAL;
-	mem->state = MEM_GOING_OFFLINE;
+	WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
 	ret = memory_block_offline(mem);
-	mem->state = ret ? MEM_ONLINE : MEM_OFFLINE;
+	WRITE_ONCE(mem->state, ret ? MEM_ONLINE : MEM_OFFLINE);
 	return ret;
 }
 

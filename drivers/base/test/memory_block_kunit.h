@@ -510,6 +510,9 @@ static unsigned long unused_block_ids(struct kunit *test, unsigned long nr)
 	unsigned long id, last = 0;
 	struct memory_block *mem;
 
+	/* after boot udev or a driver could try to online them */
+	if (system_state == SYSTEM_RUNNING)
+		kunit_skip(test, "blocks without memory are only safe at boot");
 	xa_for_each(&memory_blocks, id, mem)
 		last = id;
 	if (last + 2 + nr > ULONG_MAX / memory_block_size_bytes())

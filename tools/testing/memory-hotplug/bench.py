@@ -71,22 +71,33 @@ def run_one(impl, bench, log_dir):
     meta = memhp_vm.scenario_meta(
         os.path.join(memhp_vm.GUEST_DIR, script + ".sh"))
     log = os.path.join(log_dir, "%s-%s.log" % (name, impl))
-    guest = memhp_vm.Guest(KERNEL[impl], script, (meta["qemu"] + " " + qemu).strip(),
-                           (meta["append"] + " " + append).strip(), log)
-    finished = guest.serve(meta["timeout"])
-    guest.finish()
+    guest = memhp_vm.boot(KERNEL[impl], script,
+                          (meta["qemu"] + " " + qemu).strip(),
+                          (meta["append"] + " " + append).strip(), log,
+                          meta["timeout"])
     values, samples = {}, {}
     for line in guest.out:
         parts = line.split()
-        if len(parts) >= 3 and parts[0] == "METRIC":
-            values[parts[1]] = (float(parts[2]),
-                                parts[3] if len(parts) > 3 else "")
-        elif len(parts) >= 2 and parts[0] == "SAMPLES":
-            samples[parts[1]] = [float(v) for v in parts[2:]]
-    ok = finished and guest.exit_code == 0 and not guest.console_bad
-    if not ok:
-        print("\n  %s on %s failed (see %s)" % (name, impl, log))
-    return {"ok": ok, "values": values, "samples": samples}
+        try:
+            if len(parts) >= 3 and parts[0] == "METRIC":
+                values[parts[1]] = (float(parts[2]),
+                                    parts[3] if len(parts) > 3 else "")
+            elif len(parts) >= 2 and parts[0] == "SAMPLES":
+                samples[parts[1]] = [float(v) for v in parts[2:]]
+        except ValueError:
+            pass        # not a number: the guest script says why
+    why = guest.failure()
+    if why is None and guest.exit_code != 0:
+        why = "the guest script exited %s" % guest.exit_code
+    if why is None and guest.console_bad:
+        why = "the kernel console showed: " + guest.console_bad[0].strip()
+    if why:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        sys.stderr.write("memhp: %s (%s on %s, log %s)\n" %
+                         (why, name, impl, os.path.relpath(log, memhp_vm.TOP)))
+        sys.stderr.flush()
+    return {"ok": why is None, "values": values, "samples": samples}
 
 
 def pct(data, q):
@@ -375,5 +386,16 @@ def main():
     return 1 if failed else 0
 
 
+def guarded_main():
+    """main(), with an unexpected error as one line on stderr."""
+    try:
+        return main()
+    except Exception as err:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        sys.stderr.write("memhp: bench: %s\n" % memhp_vm.harness_error(err))
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded_main())

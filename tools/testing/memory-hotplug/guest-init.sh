@@ -5,6 +5,9 @@
 #
 # Kernel command line:  memhp.test=NAME  runs /memhp/NAME.sh
 #                       memhp.test=shell gives an interactive shell
+#                       memhp.crash=panic|hang  (only for the host runner's
+#                       own check) once the control channel is open, end
+#                       /init, which panics the kernel, or go silent forever
 #
 # ttyS0 carries the kernel console only.  ttyS1 is the control channel to the
 # host runner: every line the test prints goes there as "OUT <line>", requests
@@ -30,15 +33,22 @@ mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 ln -sf /proc/self/fd /dev/fd
 
 test=
+crash=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	memhp.test=*) test=${arg#memhp.test=} ;;
+	memhp.crash=*) crash=${arg#memhp.crash=} ;;
 	esac
 done
 
 stty -F /dev/ttyS1 raw -echo -onlcr 2>/dev/null
 exec 3<>/dev/ttyS1
 export MEMHP_CTL_FD=3
+
+case $crash in
+panic) exit 1 ;;	# "Kernel panic - not syncing: Attempted to kill init!"
+hang) while :; do sleep 3600; done ;;
+esac
 
 if [ "$test" = shell ]; then
 	echo "memhp guest shell: 'memhp-qmp JSON' sends a QMP command to the host;"

@@ -10,6 +10,7 @@ to start QEMU:
     # memhp-append: memhp_default_state=online          (kernel command line)
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
+    # memhp-upstream: xfail REASON                       (a fix stock lacks)
     # (memhp-qemu and memhp-append may repeat: the lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
@@ -19,7 +20,25 @@ the kernel console of each boot in build/IMPL/results/NAME.log and fail the
 scenario when the console shows a kernel warning, or when the guest does not
 finish in time.
 
+A crashed guest is a result, not a traceback: a guest that oopses, panics,
+hangs or closes the control channel, a QEMU that does not start, even a bug
+of this script, make that one scenario "not ok" with a one-line reason and
+the tail of its console as "#" notes; the run goes on with the next scenario
+and always ends with its "N passed, N failed, N skipped" line.  The entry
+"harness" (first in a full run, or by name) proves it: it boots one guest
+that panics and one that hangs on purpose (guest-init.sh, memhp.crash=) and
+passes when both came back as failures of their scenario.
+
+On IMPL=upstream, "skip" does not boot the scenario.  "xfail" runs it: its
+top-level line carries "# TODO expected failure on stock: REASON" (or "...,
+passed this run: REASON"), and its failed cases are expected failures: they
+count as neither passed nor failed but in the skipped number of the last
+line (so the three numbers still add up to every case), after a line
+"# N expected failures (stock lacks the fix)".  On IMPL=ours both marks are
+ignored.
+
     memhp_vm.py check IMPL [NAME...]     run scenarios, print KTAP and totals
+    memhp_vm.py selftest IMPL            the same as: check IMPL harness
     memhp_vm.py demo IMPL                narrate the demo cycle
     memhp_vm.py shell IMPL [QEMU ARGS]   interactive guest + host QMP bridge
 """
@@ -34,20 +53,39 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 BUILD = os.environ.get("MEMHP_BUILD", os.path.join(TOP, "build"))
 GUEST_DIR = os.path.join(TOP, "tools/testing/selftests/memory-hotplug")
 DEFAULT_QEMU = "-m 1G,slots=4,maxmem=16G"
 DEFAULT_TIMEOUT = 240
+# How long QEMU gets to open its QMP and control sockets.
+START_TIMEOUT = 30
+# Console lines kept per boot, and how many of them a failure shows.
+TAIL_KEEP = 40
+TAIL_SHOW = 25
 
 # Console lines that mean the kernel is unhealthy, whatever the test said.
 BAD_CONSOLE = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|Kernel panic|"
     r"possible circular locking|inconsistent lock state|"
-    r"INFO: task .* blocked|general protection fault|kernel BUG")
+    r"INFO: task .* blocked|general protection fault|kernel BUG|"
+    r"rcu: INFO: .*detected stall|soft lockup|hung_task|"
+    r"blocked for more than|list_add corruption|list_del corruption|"
+    r"^(\[[^]]*\] )?BUG \S+ \(|page dumped because:|Bad page state|"
+    # kmemleak reports, not its start-up lines
+    r"kmemleak: (?!Kernel memory leak detector initialized|"
+    r"Automatic memory scanning thread started)")
 
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\s*-?\s*(.*?)\s*(?:#\s*(\S+)(.*))?$")
+
+# The entry of `check` that tests this script itself (see check_harness()).
+HARNESS = "harness"
+
+
+class GuestError(Exception):
+    """QEMU or the guest failed in a way that ends this boot."""
 
 
 def subset(pattern, value):
@@ -58,60 +96,100 @@ def subset(pattern, value):
     return pattern == value
 
 
-class Qmp:
-    """A QMP connection that keeps every asynchronous event it sees."""
+def disconnected(desc):
+    return {"error": {"class": "Disconnected", "desc": desc}}
 
-    def __init__(self, path, deadline):
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.file = self.sock.makefile("rw")
+
+class Qmp:
+    """A QMP connection that keeps every asynchronous event it sees.
+
+    Each command carries an id and waits for the reply with that id, at
+    most a timeout; once QEMU has closed the connection every command
+    answers at once with a "Disconnected" error."""
+
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.file = sock.makefile("rw")
         self.events = []
+        self.replies = {}
+        self.closed = False
+        self.next_id = 0
         self.cond = threading.Condition()
-        self.replies = []
-        json.loads(self.file.readline())  # greeting
+        try:
+            sock.settimeout(max(deadline - time.time(), 1.0))
+            greeting = self.file.readline()
+            sock.settimeout(None)
+        except OSError as err:
+            raise GuestError("no QMP greeting from QEMU (%s)" % err)
+        if not greeting.startswith("{"):
+            raise GuestError("QEMU closed QMP before its greeting")
         threading.Thread(target=self._reader, daemon=True).start()
-        self.command("qmp_capabilities")
+        reply = self.command("qmp_capabilities",
+                             timeout=max(deadline - time.time(), 1.0))
+        if "error" in reply:
+            raise GuestError("QMP qmp_capabilities: %s" %
+                             reply["error"].get("desc", reply["error"]))
 
     def _reader(self):
-        for line in self.file:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            with self.cond:
-                if "event" in msg:
-                    self.events.append(msg)
-                else:
-                    self.replies.append(msg)
-                self.cond.notify_all()
+        try:
+            for line in self.file:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                with self.cond:
+                    if "event" in msg:
+                        self.events.append(msg)
+                    else:
+                        self.replies[msg.get("id")] = msg
+                    self.cond.notify_all()
+        except (OSError, ValueError):
+            pass        # the socket was closed under us: QEMU is gone
         with self.cond:
-            self.replies.append({"error": {"class": "Disconnected",
-                                           "desc": "QEMU closed QMP"}})
+            self.closed = True
             self.cond.notify_all()
 
-    def command(self, execute, arguments=None):
+    def command(self, execute, arguments=None, timeout=60):
         msg = {"execute": execute}
         if arguments:
             msg["arguments"] = arguments
-        return self.raw(msg)
+        return self.raw(msg, timeout)
 
-    def raw(self, msg):
+    def raw(self, msg, timeout=60):
+        """Send one QMP command (a dict); its reply, or an error reply when
+        QEMU is gone or does not answer within TIMEOUT seconds."""
         with self.cond:
-            self.file.write(json.dumps(msg) + "\n")
-            self.file.flush()
-            while not self.replies:
-                self.cond.wait()
-            return self.replies.pop(0)
+            if self.closed:
+                return disconnected("QEMU closed QMP")
+            self.next_id += 1
+            ident = "memhp-%d" % self.next_id
+            try:
+                self.file.write(json.dumps(dict(msg, id=ident)) + "\n")
+                self.file.flush()
+            except (OSError, ValueError) as err:
+                return disconnected("writing to QMP: %s" % err)
+            deadline = time.time() + timeout
+            while True:
+                # a reply without id answers a command QEMU could not parse
+                reply = self.replies.pop(ident, None) or \
+                    self.replies.pop(None, None)
+                if reply is not None:
+                    reply.pop("id", None)
+                    if "id" in msg:
+                        reply["id"] = msg["id"]
+                    return reply
+                if self.closed:
+                    return disconnected("QEMU closed QMP")
+                left = deadline - time.time()
+                if left <= 0:
+                    return {"error": {"class": "Timeout",
+                                      "desc": "no QMP reply within %d s"
+                                      % timeout}}
+                self.cond.wait(left)
 
     def wait_event(self, name, timeout, data=None):
-        """Consume and return the first event NAME whose data has DATA."""
+        """Consume and return the first event NAME whose data has DATA;
+        None after TIMEOUT seconds or once QEMU is gone."""
         deadline = time.time() + timeout
         with self.cond:
             while True:
@@ -121,9 +199,16 @@ class Qmp:
                         self.events.remove(ev)
                         return ev
                 left = deadline - time.time()
-                if left <= 0:
+                if left <= 0 or self.closed:
                     return None
                 self.cond.wait(left)
+
+    def close(self):
+        for f in (self.file, self.sock):
+            try:
+                f.close()
+            except OSError:
+                pass
 
 
 def expand_aml(qemu_args):
@@ -136,20 +221,30 @@ def expand_aml(qemu_args):
         os.makedirs(outdir, exist_ok=True)
         if not os.path.exists(out) or \
                 os.path.getmtime(out) < os.path.getmtime(src):
-            subprocess.run(["iasl", "-p", out[:-4], src], check=True,
-                           stdout=subprocess.DEVNULL)
+            try:
+                subprocess.run(["iasl", "-p", out[:-4], src], check=True,
+                               stdout=subprocess.DEVNULL)
+            except (OSError, subprocess.CalledProcessError) as err:
+                raise GuestError("iasl could not compile %s (%s)" %
+                                 (os.path.relpath(src, TOP), err))
         return out
     return re.sub(r"@AML:(\w+)@", compile_one, qemu_args)
 
 
 class Guest:
-    """One QEMU process: console log, control channel and QMP."""
+    """One QEMU process: console log, control channel and QMP.
+
+    Guest() only prepares the boot; start() starts QEMU, serve() runs the
+    guest to its end and finish() stops QEMU.  boot() does all three and
+    never raises; failure() then says, in one line, why the guest did not
+    finish (None when it did)."""
 
     def __init__(self, impl, name, qemu_args, append, log_path,
                  interactive=False, echo=None):
         self.impl = impl
         self.name = name
         self.echo = echo
+        self.interactive = interactive
         run = os.path.join(BUILD, impl, "run")
         os.makedirs(run, exist_ok=True)
         self.qmp_path = os.path.join(run, name + ".qmp")
@@ -163,6 +258,14 @@ class Guest:
         self.console_tail = []
         self.out = []
         self.exit_code = None
+        self.proc = self.qmp = self.ctl = self.console = None
+        # how serving ended: "exit" (the guest's EXIT line), "timeout",
+        # "qemu" (QEMU exited), "channel" (the control channel closed) or
+        # "error" (self.error says what)
+        self.ended = None
+        self.error = None
+        self.timeout = None
+        self.deadline = None
         cmdline = ("console=ttyS0 panic=-1 oops=panic no_hash_pointers "
                    "kunit.enable=0 memhp.test=%s %s" % (name, append)).strip()
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-nodefaults",
@@ -174,39 +277,73 @@ class Guest:
         cmd += accel_args() + ["-smp", "2"]
         cmd += ["-serial", "mon:stdio" if interactive else "stdio",
                 "-serial", "unix:%s,server=on,wait=off" % self.ctl_path]
-        cmd += shlex.split(expand_aml(qemu_args))
         self.cmd = cmd
-        self.log.write("# " + " ".join(shlex.quote(c) for c in cmd) + "\n")
-        self.proc = subprocess.Popen(
-            cmd, stdin=None if interactive else subprocess.DEVNULL,
-            stdout=None if interactive else subprocess.PIPE,
-            stderr=None if interactive else subprocess.STDOUT)
-        deadline = time.time() + 30
-        self.qmp = Qmp(self.qmp_path, deadline)
-        self.ctl = socket.socket(socket.AF_UNIX)
+        self.qemu_args = qemu_args
+
+    def start(self):
+        """Start QEMU and connect to it; GuestError when that fails."""
+        self.cmd += shlex.split(expand_aml(self.qemu_args))
+        self._logline("# ", " ".join(shlex.quote(c) for c in self.cmd))
+        quiet = not self.interactive
+        try:
+            self.proc = subprocess.Popen(
+                self.cmd, stdin=subprocess.DEVNULL if quiet else None,
+                stdout=subprocess.PIPE if quiet else None,
+                stderr=subprocess.STDOUT if quiet else None)
+        except OSError as err:
+            raise GuestError("QEMU did not start (%s)" % err)
+        if quiet:
+            # first, so that QEMU's own complaints land in the console tail
+            self.console = threading.Thread(target=self._console,
+                                            daemon=True)
+            self.console.start()
+        deadline = time.time() + START_TIMEOUT
+        sock = self._connect(self.qmp_path, deadline)
+        try:
+            self.qmp = Qmp(sock, deadline)
+        except GuestError:
+            sock.close()
+            raise
+        self.ctl = self._connect(self.ctl_path, deadline)
+        # a guest that stops reading must not block a reply forever
+        self.ctl.settimeout(30)
+
+    def _connect(self, path, deadline):
         while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                raise GuestError("QEMU exited (rc %s) before it opened %s" %
+                                 (rc, os.path.basename(path)))
+            sock = socket.socket(socket.AF_UNIX)
             try:
-                self.ctl.connect(self.ctl_path)
-                break
+                sock.connect(path)
+                return sock
             except OSError:
+                sock.close()
                 if time.time() > deadline:
-                    raise
+                    raise GuestError("QEMU did not open %s within %d s" %
+                                     (os.path.basename(path), START_TIMEOUT))
                 time.sleep(0.05)
-        if not interactive:
-            threading.Thread(target=self._console, daemon=True).start()
 
     def _logline(self, prefix, line):
         with self.log_lock:
-            self.log.write(prefix + line + "\n")
-            self.log.flush()
+            if not self.log.closed:
+                self.log.write(prefix + line + "\n")
+                self.log.flush()
 
     def _console(self):
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             self._logline("", line)
-            self.console_tail = (self.console_tail + [line])[-40:]
+            self.console_tail = (self.console_tail + [line])[-TAIL_KEEP:]
             if BAD_CONSOLE.search(line):
                 self.console_bad.append(line)
+
+    def _left(self, wanted):
+        """WANTED seconds, but no more than serve() has left."""
+        if self.deadline is None:
+            return wanted
+        return max(min(wanted, self.deadline - time.time()), 0.1)
 
     def handle(self, req):
         """Answer one guest request (a JSON object) with a JSON object."""
@@ -214,11 +351,16 @@ class Guest:
             msg = json.loads(req)
         except ValueError as err:
             return {"error": {"class": "BadRequest", "desc": str(err)}}
-        if "qmp" in msg:
-            return self.qmp.raw(msg["qmp"])
+        if not isinstance(msg, dict):
+            msg = {}
+        if isinstance(msg.get("qmp"), dict):
+            return self.qmp.raw(msg["qmp"], self._left(24 * 3600))
         if "wait_event" in msg:
-            ev = self.qmp.wait_event(msg["wait_event"],
-                                     float(msg.get("timeout", 30)),
+            try:
+                timeout = float(msg.get("timeout", 30))
+            except (TypeError, ValueError):
+                timeout = 30
+            ev = self.qmp.wait_event(msg["wait_event"], self._left(timeout),
                                      msg.get("data"))
             return {"return": ev} if ev else {"error": {"class": "Timeout"}}
         if "log" in msg:
@@ -227,25 +369,37 @@ class Guest:
         return {"error": {"class": "BadRequest", "desc": "unknown request"}}
 
     def serve(self, timeout):
-        """Serve the control channel until EXIT, QEMU's end or TIMEOUT."""
-        deadline = time.time() + timeout
+        """Serve the control channel until the guest's EXIT line (True), or
+        until QEMU ends, the channel closes or TIMEOUT seconds pass (False);
+        self.ended says which."""
+        self.timeout = timeout
+        self.deadline = time.time() + timeout
         buf = b""
         while self.exit_code is None:
-            left = deadline - time.time()
+            left = self.deadline - time.time()
             if left <= 0:
+                self.ended = "timeout"
                 return False
             ready, _, _ = select.select([self.ctl], [], [], min(left, 1.0))
             if not ready:
                 if self.proc.poll() is not None:
+                    self.ended = "qemu"
                     return False
                 continue
-            data = self.ctl.recv(65536)
+            try:
+                data = self.ctl.recv(65536)
+            except OSError:
+                data = b""
             if not data:
+                self.ended = "channel"
                 return False
             buf += data
-            while b"\n" in buf:
+            while b"\n" in buf and self.ended is None:
                 raw, buf = buf.split(b"\n", 1)
                 self._ctl_line(raw.decode("utf-8", "replace").rstrip("\r"))
+            if self.ended:
+                return False
+        self.ended = "exit"
         return True
 
     def _ctl_line(self, line):
@@ -259,18 +413,82 @@ class Guest:
             self._logline("> ", rest)
             reply = json.dumps(self.handle(rest))
             self._logline("< ", reply)
-            self.ctl.sendall(reply.encode() + b"\n")
+            try:
+                self.ctl.sendall(reply.encode() + b"\n")
+            except OSError:
+                self.ended = "channel"
         elif kind == "EXIT":
-            self.exit_code = int(rest or 1)
+            try:
+                self.exit_code = int(rest or 1)
+            except ValueError:
+                self.exit_code = 1
 
-    def finish(self, timeout=20):
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        time.sleep(0.1)
-        self.log.close()
+    def finish(self, grace=20):
+        """Stop QEMU (after GRACE seconds to end by itself), then wait for
+        the console reader, so that a splat printed on the way down is in
+        console_bad before anyone judges the boot."""
+        if self.proc:
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.console:
+            self.console.join(10)
+        for conn in (self.qmp, self.ctl):
+            if conn:
+                conn.close()
+        with self.log_lock:
+            self.log.close()
+
+    def failure(self):
+        """Why the guest did not finish, in one line; None when it did."""
+        if self.ended == "exit":
+            return None
+        if self.ended == "timeout":
+            return "the guest did not finish within %d s" % self.timeout
+        if self.ended == "error":
+            return self.error
+        if self.console_bad:
+            return "the guest kernel crashed: " + self.console_bad[0].strip()
+        rc = self.proc.returncode if self.proc else None
+        if self.ended == "channel":
+            return "the guest closed the control channel (QEMU rc %s)" % rc
+        return "QEMU exited (rc %s) before the guest finished" % rc
+
+
+def boot(impl, name, qemu_args, append, log_path, timeout, echo=None):
+    """Boot one guest and serve it to its end; the stopped Guest.  Never
+    raises: what went wrong is in guest.failure()."""
+    guest = Guest(impl, name, qemu_args, append, log_path, echo=echo)
+    # how long QEMU may take to end by itself: a guest that finished
+    # reboots, one that is going down gets time to print its last words,
+    # a hung one (or a Ctrl-C) is stopped at once
+    grace = 0
+    try:
+        guest.start()
+        if guest.serve(timeout):
+            grace = 20
+        elif guest.ended != "timeout":
+            grace = 10
+    except GuestError as err:
+        guest.ended, guest.error = "error", str(err)
+    except Exception as err:  # a bug of ours: this boot fails, QEMU stops
+        guest.ended, guest.error = "error", harness_error(err)
+    finally:
+        if guest.ended == "error":
+            guest._logline("# memhp: ", guest.error)
+        guest.finish(grace)
+    return guest
+
+
+def harness_error(err):
+    """One line for an unexpected exception: what, and where it came from."""
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    text = (str(err).splitlines() or [""])[0]
+    return "harness error: %s: %s (%s:%d in %s)" % (
+        type(err).__name__, text, os.path.basename(where.filename),
+        where.lineno, where.name)
 
 
 _ACCEL = None
@@ -332,18 +550,32 @@ def scenario_meta(path):
 
 
 def scenarios(names):
+    """The entries to run: every scenario after the harness's own check
+    when NAMES is empty, else the named ones (memhp_ may be left out)."""
     found = sorted(f[:-3] for f in os.listdir(GUEST_DIR)
                    if f.startswith("memhp_") and f.endswith(".sh"))
     if not names:
-        return found
+        return [HARNESS] + found
     wanted = []
     for n in names:
+        if n == HARNESS:
+            wanted.append(n)
+            continue
         n = n if n.startswith("memhp_") else "memhp_" + n
         if n not in found:
-            sys.exit("memhp_vm.py: no scenario %s (have: %s)" %
-                     (n, " ".join(found)))
+            sys.exit("memhp_vm.py: no scenario %s (have: %s %s)" %
+                     (n, HARNESS, " ".join(found)))
         wanted.append(n)
     return wanted
+
+
+def upstream_mark(impl, meta):
+    """("skip" or "xfail", REASON) from "# memhp-upstream:" when IMPL is
+    upstream; (None, "") otherwise."""
+    words = (meta["upstream"] or "").split(None, 1)
+    if impl != "upstream" or not words or words[0] not in ("skip", "xfail"):
+        return None, ""
+    return words[0], (words[1] if len(words) > 1 else "").strip()
 
 
 def parse_ktap(lines):
@@ -363,30 +595,41 @@ def parse_ktap(lines):
     return plan, results
 
 
-def run_scenario(impl, name):
-    path = os.path.join(GUEST_DIR, name + ".sh")
-    meta = scenario_meta(path)
+def run_scenario(impl, name, meta=None):
+    """Boot scenario NAME (its header lines, or META) and judge it:
+    (results, notes, seconds), results being (status, description, extra)
+    cases.  Never raises: an unexpected error is a failed case."""
+    start = time.time()
+    try:
+        return judge_scenario(impl, name, meta)
+    except Exception as err:
+        return ([("fail", harness_error(err), "")], [],
+                time.time() - start)
+
+
+def judge_scenario(impl, name, meta):
+    if meta is None:
+        meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
     short = name[len("memhp_"):]
-    if impl == "upstream" and meta["upstream"] and \
-            meta["upstream"].startswith("skip"):
-        return [("skip", short, meta["upstream"][4:].strip())], [], 0.0
+    mark, reason = upstream_mark(impl, meta)
+    if mark == "skip":
+        return [("skip", short, reason)], [], 0.0
     resdir = os.path.join(BUILD, impl, "results")
     os.makedirs(resdir, exist_ok=True)
     log = os.path.join(resdir, short + ".log")
     start = time.time()
-    guest = Guest(impl, name, meta["qemu"], meta["append"], log)
-    finished = guest.serve(meta["timeout"])
-    guest.finish()
+    guest = boot(impl, name, meta["qemu"], meta["append"], log,
+                 meta["timeout"])
     took = time.time() - start
     plan, results = parse_ktap(guest.out)
     notes = []
+    why = guest.failure()
+    finished = why is None
     if not finished:
-        why = ("timed out after %ds" % meta["timeout"]
-               if guest.proc.returncode in (None, -9) else
-               "guest stopped before finishing (QEMU rc %s)"
-               % guest.proc.returncode)
-        results.append(("fail", "guest finished (%s)" % why, ""))
-        notes += ["console tail:"] + guest.console_tail[-25:]
+        results.append(("fail", why, ""))
+        if guest.console_tail:
+            notes += ["console tail (last %d lines):" % TAIL_SHOW] + \
+                guest.console_tail[-TAIL_SHOW:]
     if plan is not None and len(results) < plan + (0 if finished else 1):
         results.append(("fail", "ran all %d planned cases (ran %d)" %
                         (plan, len(results)), ""))
@@ -404,31 +647,111 @@ def run_scenario(impl, name):
     return results, notes, took
 
 
+# The guests check_harness() boots: memhp.crash= for guest-init.sh, and the
+# scenario timeout (the hang case waits for all of it).
+CRASH_BOOTS = (("panic", 120), ("hang", 20))
+
+
+def check_harness(impl):
+    """The harness entry: boot a guest that panics and one that hangs, on
+    purpose, through run_scenario(), like any scenario.  Its cases pass when
+    both came back as a failed scenario with the right reason, and neither
+    as a pass or as an error of this script; (results, notes)."""
+    runs = {}
+    for kind, timeout in CRASH_BOOTS:
+        meta = {"qemu": DEFAULT_QEMU, "append": "memhp.crash=" + kind,
+                "timeout": timeout, "upstream": None}
+        runs[kind] = run_scenario(impl, "memhp_harness_" + kind, meta)
+
+    def failed(kind):
+        return [r[1] for r in runs[kind][0] if r[0] == "fail"]
+
+    panic_notes = runs["panic"][1]
+    hang_timeout = dict(CRASH_BOOTS)["hang"]
+    hang_took = runs["hang"][2]
+    checks = [
+        ("a guest that panics is reported not ok", failed("panic")),
+        ("its reason is the crash",
+         [d for d in failed("panic")
+          if d.startswith("the guest kernel crashed: ")]),
+        ("its console tail shows the panic",
+         [n for n in panic_notes if "Kernel panic" in n]),
+        ("a guest that hangs is reported not ok", failed("hang")),
+        ("its reason is the %d s timeout" % hang_timeout,
+         [d for d in failed("hang")
+          if d == "the guest did not finish within %d s" % hang_timeout]),
+        ("the hung guest was stopped at its timeout (%.0f s)" % hang_took,
+         hang_took < hang_timeout + START_TIMEOUT),
+        ("no harness error in either boot",
+         not [d for kind, _ in CRASH_BOOTS for d in failed(kind)
+              if d.startswith("harness error")]),
+    ]
+    results = [("pass" if good else "fail", desc, "")
+               for desc, good in checks]
+    notes = []
+    for kind, _ in CRASH_BOOTS:
+        for d in failed(kind):
+            notes.append("%s boot: not ok: %s" % (kind, d))
+        shown = [n for n in runs[kind][1] if n.startswith("log: ") or
+                 (kind == "panic" and "Kernel panic" in n)]
+        notes += ["%s boot: %s" % (kind, n) for n in dict.fromkeys(shown)]
+    return results, notes
+
+
+def ktap_text(desc):
+    """DESC fit for a KTAP result line: one line, no "#" (a directive)."""
+    return " ".join(desc.replace("#", "").split())
+
+
 def cmd_check(impl, names):
     todo = scenarios(names)
     totals = {"pass": 0, "fail": 0, "skip": 0}
+    xfailed = 0
+    xfail_ran = False
     print("KTAP version 1")
     print("# memhp scenarios, IMPL=%s" % impl)
     print("1..%d" % len(todo))
     t0 = time.time()
     for i, name in enumerate(todo, 1):
-        short = name[len("memhp_"):]
+        short = name[len("memhp_"):] if name.startswith("memhp_") else name
         print("    KTAP version 1\n    # Subtest: %s" % short, flush=True)
-        results, notes, _ = run_scenario(impl, name)
+        mark, reason = None, ""
+        if name == HARNESS:
+            results, notes = check_harness(impl)
+        else:
+            try:
+                meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
+                mark, reason = upstream_mark(impl, meta)
+            except (OSError, ValueError) as err:
+                meta = None     # run_scenario() reports it
+                print("    # %s" % err)
+            results, notes, _ = run_scenario(impl, name, meta)
+        xfail = mark == "xfail"
+        xfail_ran = xfail_ran or xfail
         print("    1..%d" % len(results))
         for j, (status, desc, extra) in enumerate(results, 1):
-            totals[status] += 1
-            tag = " # SKIP " + extra if status == "skip" else ""
+            if status == "fail" and xfail:
+                xfailed += 1
+                totals["skip"] += 1
+            else:
+                totals[status] += 1
+            tag = " # SKIP " + ktap_text(extra) if status == "skip" else ""
             print("    %s %d %s%s" % ("not ok" if status == "fail" else "ok",
-                                      j, desc, tag))
+                                      j, ktap_text(desc), tag))
         for n in notes:
             print("    # " + n)
         ok = all(r[0] != "fail" for r in results)
-        print("%s %d %s" % ("ok" if ok else "not ok", i, short), flush=True)
+        line = "%s %d %s" % ("ok" if ok else "not ok", i, short)
+        if xfail:
+            line += (" # TODO expected failure on stock%s: %s" %
+                     (", passed this run" if ok else "", reason))
+        print(line, flush=True)
     print("# IMPL=%s: %d scenarios in %.0f s" % (impl, len(todo),
                                                   time.time() - t0))
+    if xfail_ran:
+        print("# %d expected failures (stock lacks the fix)" % xfailed)
     print("%d passed, %d failed, %d skipped" %
-          (totals["pass"], totals["fail"], totals["skip"]))
+          (totals["pass"], totals["fail"], totals["skip"]), flush=True)
     return 1 if totals["fail"] else 0
 
 
@@ -438,15 +761,20 @@ def cmd_demo(impl):
     log = os.path.join(BUILD, impl, "demo.log")
     print("booting the %s kernel under QEMU (%s) ..." %
           (impl, " ".join(accel_args())), flush=True)
-    guest = Guest(impl, "demo", meta["qemu"], meta["append"], log,
-                  echo=lambda line: print(line, flush=True))
-    finished = guest.serve(meta["timeout"])
-    guest.finish()
+    guest = boot(impl, "demo", meta["qemu"], meta["append"], log,
+                 meta["timeout"], echo=lambda line: print(line, flush=True))
     if guest.console_bad:
         print("kernel console showed:\n  " + "\n  ".join(guest.console_bad))
-    print("(full guest log: %s)" % os.path.relpath(log, TOP))
-    return 0 if finished and guest.exit_code == 0 and \
-        not guest.console_bad else 1
+    print("(full guest log: %s)" % os.path.relpath(log, TOP), flush=True)
+    why = guest.failure()
+    if why is None and guest.exit_code != 0:
+        why = "the demo failed (exit %s)" % guest.exit_code
+    if why is None and guest.console_bad:
+        why = "the kernel console showed: " + guest.console_bad[0].strip()
+    if why:
+        sys.stderr.write("memhp: %s\n" % why)
+        return 1
+    return 0
 
 
 def cmd_shell(impl, extra):
@@ -454,6 +782,12 @@ def cmd_shell(impl, extra):
     guest = Guest(impl, "shell", args, "", os.path.join(BUILD, impl,
                                                        "shell.log"),
                   interactive=True)
+    try:
+        guest.start()
+    except GuestError as err:
+        guest.finish(0)
+        sys.stderr.write("memhp: %s\n" % err)
+        return 1
     sys.stderr.write("memhp: QMP socket for your own client: %s\n"
                      "memhp: leave the guest with 'reboot -f' "
                      "(or Ctrl-a x)\n" % guest.qmp_path)
@@ -464,14 +798,21 @@ def cmd_shell(impl, extra):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("check", "demo", "shell"):
+    if len(argv) < 3 or argv[1] not in ("check", "selftest", "demo",
+                                         "shell"):
         sys.exit(__doc__)
     cmd, impl = argv[1], argv[2]
     if cmd == "check":
         return cmd_check(impl, argv[3:])
-    if cmd == "demo":
-        return cmd_demo(impl)
-    return cmd_shell(impl, argv[3:])
+    if cmd == "selftest":
+        return cmd_check(impl, [HARNESS])
+    try:
+        if cmd == "demo":
+            return cmd_demo(impl)
+        return cmd_shell(impl, argv[3:])
+    except Exception as err:
+        sys.stderr.write("memhp: %s\n" % harness_error(err))
+        return 1
 
 
 if __name__ == "__main__":

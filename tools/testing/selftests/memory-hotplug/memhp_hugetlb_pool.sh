@@ -9,7 +9,7 @@
 #
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
 # memhp-timeout: 300
-# memhp-upstream: skip stock retries forever when free hugetlb pages sit in the offlined block
+# memhp-upstream: xfail stock retries forever when free hugetlb pages sit in the offlined block
 . /memhp/lib_memhp.sh
 
 ktap_print_header

@@ -13,6 +13,6 @@
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
-# memhp-upstream: skip stock oopses when compaction races a hot-remove (poisoned memmap)
+# memhp-upstream: xfail stock oopses when compaction races a hot-remove (poisoned memmap)
 WALKERS=1
 . /memhp/memhp_sections.sh
