@@ -92,35 +92,7 @@ DEFINE_LOCK_GUARD_0(device_hotplug, lock_device_hotplug(), unlock_device_hotplug
 DEFINE_STATIC_PERCPU_RWSEM(mem_hotplug_lock);
 
 /* Walks over unreferenced struct pages: see the DOC block above. */
-DEFINE_STATIC_SRCU(memmap_walk_srcu);
-
-/**
- * memmap_walk_begin() - start reading struct pages of online memory
- *
- * From here to memmap_walk_end(), a pfn seen online (pfn_to_online_page(),
- * or inside a contiguous zone's span) keeps a readable, unpoisoned memmap.
- *
- * Context: Any context that may call srcu_read_lock(); the section may
- * sleep, but must never wait for mem_hotplug_lock, the device hotplug
- * lock or the CPU hotplug lock, which an offline holds while it waits for
- * the section to end.
- * Return: a cookie for memmap_walk_end().
- */
-int memmap_walk_begin(void)
-{
-	return srcu_read_lock(&memmap_walk_srcu);
-}
-
-/**
- * memmap_walk_end() - end a memmap_walk_begin() section
- * @cookie: what memmap_walk_begin() returned.
- *
- * Context: The task that called memmap_walk_begin().
- */
-void memmap_walk_end(int cookie)
-{
-	srcu_read_unlock(&memmap_walk_srcu, cookie);
-}
+DEFINE_SRCU(memmap_walk_srcu);
 
 /**
  * memmap_walkers_sync() - wait for every memmap walk that has begun

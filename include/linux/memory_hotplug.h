@@ -20,6 +20,7 @@
 #include <linux/mmzone.h>
 #include <linux/notifier.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 
 struct dev_pagemap;
 struct memory_group;
@@ -186,8 +187,37 @@ unsigned long __offline_isolated_pages(unsigned long start_pfn,
 /* ---- locks and lookups for the rest of the kernel ---- */
 struct page *pfn_to_online_page(unsigned long pfn);
 /* a walk over struct pages it holds no reference on (compaction) */
-int memmap_walk_begin(void);
-void memmap_walk_end(int cookie);
+extern struct srcu_struct memmap_walk_srcu;
+
+/**
+ * memmap_walk_begin() - start reading struct pages of online memory
+ *
+ * From here to memmap_walk_end(), a pfn seen online (pfn_to_online_page(),
+ * or inside a contiguous zone's span) keeps a readable, unpoisoned memmap;
+ * see the DOC block of mm/memory_hotplug.c.
+ *
+ * Context: Any context that may call srcu_read_lock(); the section may
+ * sleep, but must never wait for mem_hotplug_lock, the device hotplug
+ * lock or the CPU hotplug lock, which an offline holds while it waits for
+ * the section to end.
+ * Return: a cookie for memmap_walk_end().
+ */
+static inline int memmap_walk_begin(void)
+{
+	return srcu_read_lock(&memmap_walk_srcu);
+}
+
+/**
+ * memmap_walk_end() - end a memmap_walk_begin() section
+ * @cookie: what memmap_walk_begin() returned.
+ *
+ * Context: The task that called memmap_walk_begin().
+ */
+static inline void memmap_walk_end(int cookie)
+{
+	srcu_read_unlock(&memmap_walk_srcu, cookie);
+}
+
 void memmap_walkers_sync(void);
 /* mem_hotplug_lock: read side keeps memory from going online/offline */
 void get_online_mems(void);
