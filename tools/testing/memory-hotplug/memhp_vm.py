@@ -73,7 +73,10 @@ BAD_CONSOLE = re.compile(
     r"INFO: task .* blocked|general protection fault|kernel BUG|"
     r"rcu: INFO: .*detected stall|soft lockup|hung_task|"
     r"blocked for more than|list_add corruption|list_del corruption|"
-    r"^(\[[^]]*\] )?BUG \S+ \(|page dumped because:|Bad page state|"
+    r"^(\[[^]]*\] )?BUG \S+ \(|Bad page state|"
+    # a page dump, except the report of a refused offline (isolation found
+    # an unmovable page: the expected outcome when kernel memory is in use)
+    r"page dumped because: (?!unmovable page$)|"
     # kmemleak reports, not its start-up lines
     r"kmemleak: (?!Kernel memory leak detector initialized|"
     r"Automatic memory scanning thread started)")
