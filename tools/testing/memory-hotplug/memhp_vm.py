@@ -74,9 +74,11 @@ BAD_CONSOLE = re.compile(
     r"rcu: INFO: .*detected stall|soft lockup|hung_task|"
     r"blocked for more than|list_add corruption|list_del corruption|"
     r"^(\[[^]]*\] )?BUG \S+ \(|Bad page state|"
-    # a page dump, except the report of a refused offline (isolation found
-    # an unmovable page: the expected outcome when kernel memory is in use)
-    r"page dumped because: (?!unmovable page$)|"
+    # a page dump, except an offline's report of a page that kept it from
+    # completing (kernel memory in the block, a pinned page): the expected
+    # outcome of a refused or retried offline
+    r"page dumped because: (?!unmovable page$|migration failure$|"
+    r"isolation failed$|memhp: offline could not isolate$)|"
     # kmemleak reports, not its start-up lines
     r"kmemleak: (?!Kernel memory leak detector initialized|"
     r"Automatic memory scanning thread started)")
