@@ -86,11 +86,7 @@ def run_one(impl, bench, log_dir):
                 samples[parts[1]] = [float(v) for v in parts[2:]]
         except ValueError:
             pass        # not a number: the guest script says why
-    why = guest.failure()
-    if why is None and guest.exit_code != 0:
-        why = "the guest script exited %s" % guest.exit_code
-    if why is None and guest.console_bad:
-        why = "the kernel console showed: " + guest.console_bad[0].strip()
+    why = memhp_vm.boot_verdict(guest, "the guest script exited %s")
     if why:
         sys.stdout.write("\n")
         sys.stdout.flush()

@@ -771,15 +771,23 @@ def cmd_demo(impl):
     if guest.console_bad:
         print("kernel console showed:\n  " + "\n  ".join(guest.console_bad))
     print("(full guest log: %s)" % os.path.relpath(log, TOP), flush=True)
-    why = guest.failure()
-    if why is None and guest.exit_code != 0:
-        why = "the demo failed (exit %s)" % guest.exit_code
-    if why is None and guest.console_bad:
-        why = "the kernel console showed: " + guest.console_bad[0].strip()
+    why = boot_verdict(guest, "the demo failed (exit %s)")
     if why:
         sys.stderr.write("memhp: %s\n" % why)
         return 1
     return 0
+
+
+def boot_verdict(guest, script_failed):
+    """Why a boot that had to succeed did not (a crash, a hang, the guest
+    script's exit status - SCRIPT_FAILED % status - or a bad console line),
+    or None."""
+    why = guest.failure()
+    if why is None and guest.exit_code != 0:
+        why = script_failed % guest.exit_code
+    if why is None and guest.console_bad:
+        why = "the kernel console showed: " + guest.console_bad[0].strip()
+    return why
 
 
 def cmd_shell(impl, extra):
