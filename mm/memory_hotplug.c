@@ -53,7 +53,9 @@
  * zone->contiguous, then waits for every walk that began earlier
  * (memmap_walkers_sync()), and only then shrinks the zone's span (a walk
  * may check a page's zone against it) and poisons the memmap; removal
- * frees only memmaps of ranges an offline has waited for in this way.  Scan
+ * frees only memmaps of ranges an offline has waited for in this way.  An
+ * online clears zone->contiguous and, if it was set, waits the same way
+ * before the zone's span grows over a memmap that is not initialised yet.  Scan
  * positions a walker keeps between two sections (compaction's cached pfns)
  * are only hints: the pfn is checked again in the next section.
  */

@@ -182,9 +182,11 @@ static void taint_partial_device_sections(unsigned long pfn, unsigned long end)
  * @migratetype: migratetype of the range's pageblocks.
  *
  * Grows the zone's and node's spans and initializes the memmap of the
- * range; the pages are not online yet.
+ * range; the pages are not online yet.  A zone that was contiguous stops
+ * being so, and memmap walks that trusted it end, before its span grows.
  *
- * Context: Process context, mem_hotplug_lock held for writing.
+ * Context: Process context, mem_hotplug_lock held for writing; may sleep,
+ * never inside a memmap walk.
  */
 void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 			    unsigned long nr_pages, struct vmem_altmap *altmap,
@@ -192,9 +194,16 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 {
 	struct pglist_data *pgdat = zone->zone_pgdat;
 	bool already_online = pfn_to_online_page(start_pfn);
+	bool was_contiguous = zone->contiguous;
 	unsigned long flags;
 
 	clear_zone_contiguous(zone);
+	/*
+	 * A walk that read the flag as set trusts the span: it must end
+	 * before the span covers a memmap that is not initialised yet.
+	 */
+	if (was_contiguous)
+		memmap_walkers_sync();
 	if (zone_is_empty(zone))
 		init_currently_empty_zone(zone, start_pfn, nr_pages);
 	pgdat_resize_lock(pgdat, &flags);
@@ -225,7 +234,10 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
  * zone->contiguous promises that every pageblock of the zone's span is
  * online memory of that zone; compaction then walks the span without
  * checking each pageblock.  A range onlined at an edge of a contiguous
- * (or empty) zone keeps the promise.  A removal breaks it: the flag is
+ * (or empty) zone keeps the promise, but only from the end of the
+ * online: the flag is cleared while the span grows over a memmap that is
+ * not initialised yet, after walks that trusted it ended, and set again
+ * once the range is online.  A removal breaks it: the flag is
  * cleared, walks that may have trusted it or the range end
  * (memmap_walkers_sync()), and only then does the span shrink and the
  * memmap get poisoned.  The flag
@@ -530,8 +542,10 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 	}
 	populate_range(zone, group, &arg);
 	/* every pfn of the grown span is online in this zone again */
-	if (extends)
+	if (extends) {
+		smp_wmb();	/* the memmap and sections before the flag */
 		zone->contiguous = true;
+	}
 	refresh_after_online(zone);
 	memory_notify(MEM_ONLINE, &arg);
 	return 0;
