@@ -57,7 +57,8 @@ helper_finish hw
 check "the data moved out intact ($(tail -1 /tmp/hw.out))" \
 	eval '[ "$(tail -1 /tmp/hw.out)" = INTACT ]'
 check "the DIMM ejects" dimm_unplug h1
-check "the kernel forgot the poisoned pages (HardwareCorrupted $(meminfo_kb HardwareCorrupted) kB)" \
+corrupt=$(meminfo_kb HardwareCorrupted)
+check "the kernel forgot the poisoned pages (HardwareCorrupted $corrupt kB)" \
 	eval '[ "$(meminfo_kb HardwareCorrupted)" -eq "$corrupt0" ]'
 check "MemTotal is back ($(memtotal_kb) kB, was $total0)" memtotal_is "$total0"
 

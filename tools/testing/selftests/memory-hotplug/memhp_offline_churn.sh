@@ -23,7 +23,8 @@ ktap_set_plan 5
 
 new=$(dimm_plug k1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
 online_blocks online_kernel $new
-check "the DIMM's blocks are online in ZONE_NORMAL ($(for b in $new; do zones_of $b; done | tr '\n' ' '))" \
+zones=$(for b in $new; do zones_of $b; done | tr '\n' ' ')
+check "the DIMM's blocks are online in ZONE_NORMAL ($zones)" \
 	eval 'for b in $new; do [ "$(state_of $b)" = online ] &&
 	      [ "$(zones_of $b)" = Normal ] || exit 1; done'
 

@@ -58,7 +58,7 @@ check "a page of memory$new is held by a pipe ($(cat /tmp/pipe.out))" \
 res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 0.2)
 wait_ms=$((${res#* } - 200))
 echo "METRIC offline_sigint_wait_ms $wait_ms"
-check "SIGINT 0.2 s into the offline, data still moving, ends it with EINTR within 3 s ($wait_ms ms)" \
+check "SIGINT 0.2 s into an offline moving data ends it with EINTR within 3 s ($wait_ms ms)" \
 	eval '[ "${res% *}" = EINTR ] && [ "$wait_ms" -lt 3000 ]'
 check "the block is online and Movable again ($(state_of $new), $(zones_of $new))" \
 	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
