@@ -57,7 +57,10 @@
  * online clears zone->contiguous and, if it was set, waits the same way
  * before the zone's span grows over a memmap that is not initialised yet.  Scan
  * positions a walker keeps between two sections (compaction's cached pfns)
- * are only hints: the pfn is checked again in the next section.
+ * are only hints: the pfn is checked again in the next section, and only
+ * the pageblock checked is read.  A contiguous zone speaks for its current
+ * span only, so its shortcut still wants the pfn inside the span and its
+ * section online.
  */
 
 #define pr_fmt(fmt) "memhp: " fmt

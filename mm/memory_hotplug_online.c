@@ -543,8 +543,8 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 	populate_range(zone, group, &arg);
 	/* every pfn of the grown span is online in this zone again */
 	if (extends) {
-		smp_wmb();	/* the memmap and sections before the flag */
-		zone->contiguous = true;
+		/* memmap, sections, span first: pairs with pageblock_pfn_to_page() */
+		smp_store_release(&zone->contiguous, true);
 	}
 	refresh_after_online(zone);
 	memory_notify(MEM_ONLINE, &arg);
