@@ -5,9 +5,12 @@
 #
 # Kernel command line:  memhp.test=NAME  runs /memhp/NAME.sh
 #                       memhp.test=shell gives an interactive shell
-#                       memhp.crash=panic|hang  (only for the host runner's
-#                       own check) once the control channel is open, end
-#                       /init, which panics the kernel, or go silent forever
+#                       memhp.crash=KIND  (only for the host runner's own
+#                       check) once the control channel is open: end /init,
+#                       which panics the kernel (panic), go silent forever
+#                       (hang), have QEMU quit mid-scenario (quit), print
+#                       more results than planned (overplan), or print a
+#                       warning after a clean exit (lastwords)
 #
 # ttyS0 carries the kernel console only.  ttyS1 is the control channel to the
 # host runner: every line the test prints goes there as "OUT <line>", requests
@@ -48,6 +51,17 @@ export MEMHP_CTL_FD=3
 case $crash in
 panic) exit 1 ;;	# "Kernel panic - not syncing: Attempted to kill init!"
 hang) while :; do sleep 3600; done ;;
+quit)	# QEMU goes away in the middle of a scenario
+	printf 'OUT 1..1\n' >&3
+	printf 'REQ {"qmp": {"execute": "quit"}}\n' >&3
+	while :; do sleep 3600; done ;;
+overplan)	# a clean exit with more results than the plan announced
+	printf 'OUT 1..1\nOUT ok 1 one\nOUT ok 2 two\nEXIT 0\n' >&3
+	reboot -f ;;
+lastwords)	# all passed, then a warning on the way down
+	printf 'OUT 1..1\nOUT ok 1 one\nEXIT 0\n' >&3
+	echo "WARNING: memhp harness check, printed after the exit" >/dev/kmsg
+	reboot -f ;;
 esac
 
 if [ "$test" = shell ]; then
@@ -66,10 +80,22 @@ EOF
 	reboot -f
 fi
 
+# With kmemleak=on, after the scenario: two scans (an object is reported only
+# once it stayed unreferenced and unchanged across a scan).  A leak prints
+# "kmemleak: N new suspected memory leaks" on the console, which fails the
+# scenario; the first records go to the scenario's output.
+leak_scan()
+{
+	local leaks=/sys/kernel/debug/kmemleak
+	grep -qw kmemleak=on /proc/cmdline && [ -w $leaks ] || return 0
+	echo scan >$leaks && echo scan >$leaks
+	head -60 $leaks | sed 's/^/# kmemleak record: /'
+}
+
 script=/memhp/$test.sh
 if [ -x "$script" ]; then
 	cd /memhp
-	{ "$script" 2>&1; echo "EXITCODE $?"; } | while IFS= read -r line; do
+	{ "$script" 2>&1; rc=$?; leak_scan; echo "EXITCODE $rc"; } | while IFS= read -r line; do
 		case $line in
 		"EXITCODE "*) printf 'EXIT %s\n' "${line#EXITCODE }" >&3 ;;
 		*) printf 'OUT %s\n' "$line" >&3 ;;

@@ -11,14 +11,23 @@ to start QEMU:
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
+    # memhp-console-ok: REGEX     (console lines the scenario causes on purpose)
     # (memhp-qemu and memhp-append may repeat: the lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
+
+Every guest's command line also has memhp.impl=IMPL (which kernel this is,
+for the scenario) and slub_debug=FZ (slab sanity checks and red zones; the
+config enables the other cheap detectors, see kernel/configs/memhp.config).
 
 The guest talks to us over its second serial port (see guest-init.sh): it
 prints its KTAP output there and asks for QMP commands or QMP events.  We keep
 the kernel console of each boot in build/IMPL/results/NAME.log and fail the
-scenario when the console shows a kernel warning, or when the guest does not
-finish in time.
+scenario when the console shows a kernel warning or any other report of
+BAD_CONSOLE (a console line a scenario causes on purpose is named by its
+memhp-console-ok header), when the guest does not finish in time, or when
+it prints more or fewer results than its plan.  Every wait has a timeout:
+QEMU's start, each QMP reply (QMP_TIMEOUT), QEMU's exit and the console
+reader's end (REAP_TIMEOUT).
 
 A crashed guest is a result, not a traceback: a guest that oopses, panics,
 hangs or closes the control channel, a QEMU that does not start, even a bug
@@ -62,6 +71,11 @@ DEFAULT_QEMU = "-m 1G,slots=4,maxmem=16G"
 DEFAULT_TIMEOUT = 240
 # How long QEMU gets to open its QMP and control sockets.
 START_TIMEOUT = 30
+# How long a QMP command a guest sends may take (device_del returns at once;
+# its DEVICE_DELETED event is waited for separately).
+QMP_TIMEOUT = 120
+# How long a killed QEMU and the console reader get to go away.
+REAP_TIMEOUT = 10
 # Console lines kept per boot, and how many of them a failure shows.
 TAIL_KEEP = 40
 TAIL_SHOW = 25
@@ -80,8 +94,13 @@ BAD_CONSOLE = re.compile(
     r"page dumped because: (?!unmovable page$|migration failure$|"
     r"isolation failed$|memhp: offline could not isolate$)|"
     # kmemleak reports, not its start-up lines
-    r"kmemleak: (?!Kernel memory leak detector initialized|"
-    r"Automatic memory scanning thread started)")
+    r"kmemleak: (?!Kernel memory leak detector (initialized|disabled)|"
+    r"Automatic memory scanning thread started)|"
+    # memory a driver was given but could not add: the ACPI memory device
+    # (stock and ours), virtio-mem
+    r"add_memory failed|acpi_memory_enable_device\(\) error|"
+    r"memory range \[[^]]*\] not used|none of its memory could be added|"
+    r"no usable memory range|adding memory failed")
 
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\s*-?\s*(.*?)\s*(?:#\s*(\S+)(.*))?$")
 
@@ -120,6 +139,7 @@ class Qmp:
         self.closed = False
         self.next_id = 0
         self.cond = threading.Condition()
+        self.send_lock = threading.Lock()
         try:
             sock.settimeout(max(deadline - time.time(), 1.0))
             greeting = self.file.readline()
@@ -168,12 +188,14 @@ class Qmp:
                 return disconnected("QEMU closed QMP")
             self.next_id += 1
             ident = "memhp-%d" % self.next_id
-            try:
-                self.file.write(json.dumps(dict(msg, id=ident)) + "\n")
-                self.file.flush()
-            except (OSError, ValueError) as err:
-                return disconnected("writing to QMP: %s" % err)
-            deadline = time.time() + timeout
+        deadline = time.time() + timeout
+        # not under cond: the reader must go on taking QEMU's output
+        with self.send_lock:
+            err = self._send(json.dumps(dict(msg, id=ident)) + "\n",
+                             deadline)
+        if err:
+            return disconnected("writing to QMP: %s" % err)
+        with self.cond:
             while True:
                 # a reply without id answers a command QEMU could not parse
                 reply = self.replies.pop(ident, None) or \
@@ -191,6 +213,22 @@ class Qmp:
                                       "desc": "no QMP reply within %d s"
                                       % timeout}}
                 self.cond.wait(left)
+
+    def _send(self, text, deadline):
+        """Write TEXT to QEMU by DEADLINE; None, or why it could not.  The
+        socket stays blocking for the reader: wait until it takes data."""
+        data = text.encode()
+        while data:
+            left = deadline - time.time()
+            try:
+                _, ready, _ = select.select([], [self.sock], [],
+                                            max(left, 0))
+                if not ready:
+                    return "QEMU took no input for the whole timeout"
+                data = data[self.sock.send(data):]
+            except (OSError, ValueError) as err:
+                return str(err)
+        return None
 
     def wait_event(self, name, timeout, data=None):
         """Consume and return the first event NAME whose data has DATA;
@@ -259,6 +297,7 @@ class Guest:
                 os.unlink(p)
         self.log = open(log_path, "w")
         self.log_lock = threading.Lock()
+        self.console_ok = None
         self.console_bad = []
         self.console_tail = []
         self.out = []
@@ -269,10 +308,14 @@ class Guest:
         # "error" (self.error says what)
         self.ended = None
         self.error = None
+        # set by finish() when QEMU or its console could not be reaped
+        self.reap_failed = None
         self.timeout = None
         self.deadline = None
+        # slub_debug=FZ: slab sanity checks and red zones on every cache
         cmdline = ("console=ttyS0 panic=-1 oops=panic no_hash_pointers "
-                   "kunit.enable=0 memhp.test=%s %s" % (name, append)).strip()
+                   "slub_debug=FZ kunit.enable=0 memhp.impl=%s memhp.test=%s "
+                   "%s" % (impl, name, append)).strip()
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-nodefaults",
                "-display", "none", "-no-reboot",
                "-kernel", os.path.join(BUILD, impl, "bzImage"),
@@ -341,7 +384,8 @@ class Guest:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             self._logline("", line)
             self.console_tail = (self.console_tail + [line])[-TAIL_KEEP:]
-            if BAD_CONSOLE.search(line):
+            if BAD_CONSOLE.search(line) and not \
+                    (self.console_ok and self.console_ok.search(line)):
                 self.console_bad.append(line)
 
     def _left(self, wanted):
@@ -359,7 +403,7 @@ class Guest:
         if not isinstance(msg, dict):
             msg = {}
         if isinstance(msg.get("qmp"), dict):
-            return self.qmp.raw(msg["qmp"], self._left(24 * 3600))
+            return self.qmp.raw(msg["qmp"], self._left(QMP_TIMEOUT))
         if "wait_event" in msg:
             try:
                 timeout = float(msg.get("timeout", 30))
@@ -437,9 +481,16 @@ class Guest:
                 self.proc.wait(grace)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait()
+                try:
+                    self.proc.wait(REAP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    self.reap_failed = "QEMU did not exit when killed"
         if self.console:
-            self.console.join(10)
+            self.console.join(REAP_TIMEOUT)
+            if self.console.is_alive():
+                # its last lines are unknown: that is a failure, not clean
+                self.reap_failed = self.reap_failed or \
+                    "the console of QEMU stayed open after it was stopped"
         for conn in (self.qmp, self.ctl):
             if conn:
                 conn.close()
@@ -462,10 +513,14 @@ class Guest:
         return "QEMU exited (rc %s) before the guest finished" % rc
 
 
-def boot(impl, name, qemu_args, append, log_path, timeout, echo=None):
+def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
+         console_ok=None):
     """Boot one guest and serve it to its end; the stopped Guest.  Never
-    raises: what went wrong is in guest.failure()."""
+    raises: what went wrong is in guest.failure().  CONSOLE_OK: a regular
+    expression of console lines that are not a problem in this boot."""
     guest = Guest(impl, name, qemu_args, append, log_path, echo=echo)
+    if console_ok:
+        guest.console_ok = re.compile(console_ok)
     # how long QEMU may take to end by itself: a guest that finished
     # reboots, one that is going down gets time to print its last words,
     # a hung one (or a Ctrl-C) is stopped at once
@@ -539,16 +594,18 @@ def probe_kvm():
 
 def scenario_meta(path):
     meta = {"qemu": DEFAULT_QEMU, "append": "", "timeout": DEFAULT_TIMEOUT,
-            "upstream": None}
+            "upstream": None, "console-ok": None}
     seen = set()
     with open(path) as f:
         for line in f:
-            m = re.match(r"#\s*memhp-(\w+):\s*(.*)", line)
+            m = re.match(r"#\s*memhp-([\w-]+):\s*(.*)", line)
             if not m:
                 continue
             key, val = m.group(1), m.group(2).strip()
             if key in ("qemu", "append") and key in seen:
                 val = meta[key] + " " + val     # continuation line
+            if key == "console-ok" and key in seen:
+                val = meta[key] + "|" + val     # one more pattern
             meta[key] = int(val) if key == "timeout" else val
             seen.add(key)
     return meta
@@ -624,7 +681,7 @@ def judge_scenario(impl, name, meta):
     log = os.path.join(resdir, short + ".log")
     start = time.time()
     guest = boot(impl, name, meta["qemu"], meta["append"], log,
-                 meta["timeout"])
+                 meta["timeout"], console_ok=meta.get("console-ok"))
     took = time.time() - start
     plan, results = parse_ktap(guest.out)
     notes = []
@@ -635,14 +692,17 @@ def judge_scenario(impl, name, meta):
         if guest.console_tail:
             notes += ["console tail (last %d lines):" % TAIL_SHOW] + \
                 guest.console_tail[-TAIL_SHOW:]
-    if plan is not None and len(results) < plan + (0 if finished else 1):
-        results.append(("fail", "ran all %d planned cases (ran %d)" %
-                        (plan, len(results)), ""))
+    ran = len(results) - (0 if finished else 1)
+    if plan is not None and ran != plan:
+        results.append(("fail", "ran the %d planned cases (ran %d)" %
+                        (plan, ran), ""))
     if plan is None and finished:
         results.append(("fail", "printed a KTAP plan", ""))
     if finished and guest.exit_code not in (0, 4) and \
             not any(r[0] == "fail" for r in results):
         results.append(("fail", "exited 0 (exit %s)" % guest.exit_code, ""))
+    if guest.reap_failed:
+        results.append(("fail", guest.reap_failed, ""))
     clean = not guest.console_bad
     results.append(("pass" if clean else "fail",
                     "kernel console free of warnings", ""))
@@ -654,14 +714,17 @@ def judge_scenario(impl, name, meta):
 
 # The guests check_harness() boots: memhp.crash= for guest-init.sh, and the
 # scenario timeout (the hang case waits for all of it).
-CRASH_BOOTS = (("panic", 120), ("hang", 20))
+CRASH_BOOTS = (("panic", 120), ("hang", 20), ("quit", 120),
+               ("overplan", 120), ("lastwords", 120))
 
 
 def check_harness(impl):
-    """The harness entry: boot a guest that panics and one that hangs, on
-    purpose, through run_scenario(), like any scenario.  Its cases pass when
-    both came back as a failed scenario with the right reason, and neither
-    as a pass or as an error of this script; (results, notes)."""
+    """The harness entry: boot guests that fail on purpose (a panic, a hang,
+    QEMU quitting under the guest, more results than planned, a warning
+    printed after a clean exit) through run_scenario(), like any scenario.
+    Its cases pass when each came back as a failed scenario with the right
+    reason, and none as a pass or as an error of this script; (results,
+    notes)."""
     runs = {}
     for kind, timeout in CRASH_BOOTS:
         meta = {"qemu": DEFAULT_QEMU, "append": "memhp.crash=" + kind,
@@ -687,6 +750,15 @@ def check_harness(impl):
           if d == "the guest did not finish within %d s" % hang_timeout]),
         ("the hung guest was stopped at its timeout (%.0f s)" % hang_took,
          hang_took < hang_timeout + START_TIMEOUT),
+        ("a guest whose QEMU quits mid-scenario is reported not ok, "
+         "as QEMU or the channel gone",
+         [d for d in failed("quit")
+          if d.startswith("QEMU exited") or
+          d.startswith("the guest closed the control channel")]),
+        ("more results than the plan fail the scenario",
+         "ran the 1 planned cases (ran 2)" in failed("overplan")),
+        ("a warning printed after a clean exit fails the scenario",
+         "kernel console free of warnings" in failed("lastwords")),
         ("no harness error in either boot",
          not [d for kind, _ in CRASH_BOOTS for d in failed(kind)
               if d.startswith("harness error")]),
@@ -695,6 +767,8 @@ def check_harness(impl):
                for desc, good in checks]
     notes = []
     for kind, _ in CRASH_BOOTS:
+        if not failed(kind):
+            notes.append("%s boot: passed (it must not)" % kind)
         for d in failed(kind):
             notes.append("%s boot: not ok: %s" % (kind, d))
         shown = [n for n in runs[kind][1] if n.startswith("log: ") or
