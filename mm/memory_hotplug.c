@@ -244,18 +244,75 @@ enum memmap_mode {
 /* memory_hotplug.memmap_on_memory, read-only once booted */
 static enum memmap_mode memmap_mode __read_mostly;
 
+/*
+ * What a block's own memmap depends on, as plain numbers, so that the
+ * arithmetic below can be checked against known geometries of other
+ * machines too.
+ */
+struct memmap_geometry {
+	unsigned long block_pages;	/* pages in a memory block */
+	unsigned long page_bytes;	/* PAGE_SIZE */
+	unsigned long struct_bytes;	/* sizeof(struct page) */
+	unsigned long pageblock_pages;	/* pageblock_nr_pages */
+};
+
+static struct memmap_geometry this_geometry(void)
+{
+	return (struct memmap_geometry) {
+		.block_pages = PHYS_PFN(memory_block_size_bytes()),
+		.page_bytes = PAGE_SIZE,
+		.struct_bytes = sizeof(struct page),
+		.pageblock_pages = pageblock_nr_pages,
+	};
+}
+
+static unsigned long geometry_memmap_bytes(const struct memmap_geometry *g)
+{
+	return g->block_pages * g->struct_bytes;
+}
+
+/* Pages of a block that hold its memmap; MODE FORCE pads to pageblocks. */
+static unsigned long geometry_memmap_pages(const struct memmap_geometry *g,
+					   enum memmap_mode mode)
+{
+	unsigned long pages = DIV_ROUND_UP(geometry_memmap_bytes(g),
+					   g->page_bytes);
+
+	return mode == MEMMAP_ON_MEMORY_FORCE ?
+		roundup(pages, g->pageblock_pages) : pages;
+}
+
+/*
+ * Whether a block can carry its memmap, the architecture aside: the memmap
+ * is whole pages, ends on a pageblock boundary (so the rest of the block
+ * can be onlined), and leaves some of the block usable.
+ */
+static bool geometry_fits_memmap(const struct memmap_geometry *g,
+				 enum memmap_mode mode)
+{
+	unsigned long pages = geometry_memmap_pages(g, mode);
+
+	if (mode == MEMMAP_IN_BOOT_MEMORY)
+		return false;
+	if (geometry_memmap_bytes(g) % g->page_bytes ||
+	    pages % g->pageblock_pages)
+		return false;
+	return pages < g->block_pages;
+}
+
 static unsigned long block_memmap_bytes(void)
 {
-	return PHYS_PFN(memory_block_size_bytes()) * sizeof(struct page);
+	struct memmap_geometry g = this_geometry();
+
+	return geometry_memmap_bytes(&g);
 }
 
 /* Pages of a block that hold its own memmap under memmap_on_memory. */
 static unsigned long block_memmap_pages(void)
 {
-	unsigned long pages = PFN_UP(block_memmap_bytes());
+	struct memmap_geometry g = this_geometry();
 
-	return memmap_mode == MEMMAP_ON_MEMORY_FORCE ?
-		pageblock_align(pages) : pages;
+	return geometry_memmap_pages(&g, memmap_mode);
 }
 
 #ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
@@ -315,16 +372,10 @@ static bool arch_supports_memmap_on_memory(unsigned long vmemmap_size)
  */
 bool mhp_supports_memmap_on_memory(void)
 {
-	unsigned long bytes = block_memmap_bytes();
-	unsigned long pages = block_memmap_pages();
+	struct memmap_geometry g = this_geometry();
 
-	if (memmap_mode == MEMMAP_IN_BOOT_MEMORY)
-		return false;
-	if (!IS_ALIGNED(bytes, PAGE_SIZE) || !pageblock_aligned(pages))
-		return false;
-	if (pages >= PHYS_PFN(memory_block_size_bytes()))
-		return false;
-	return arch_supports_memmap_on_memory(bytes);
+	return geometry_fits_memmap(&g, memmap_mode) &&
+	       arch_supports_memmap_on_memory(geometry_memmap_bytes(&g));
 }
 EXPORT_SYMBOL_GPL(mhp_supports_memmap_on_memory);
 

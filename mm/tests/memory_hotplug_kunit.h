@@ -3,8 +3,9 @@
  * KUnit tests for adding and removing memory (mm/memory_hotplug.c).
  *
  * Included at the end of memory_hotplug.c.  Range checks, resource names
- * and the memmap_on_memory parameter are driven with tables; the altmap
- * geometry is checked against the block size of the machine; and a range
+ * the memmap_on_memory parameter and the memmap geometry of several
+ * machines (answers worked out by hand) are driven with tables; this
+ * machine's memmap size is checked when it is a known geometry; and a range
  * far above RAM is really added and removed (never onlined, so its missing
  * backing is never touched) to show that add, a refused second add and
  * remove leave nothing behind.  Parameters a test changes are restored by
@@ -198,33 +199,77 @@ static void memhp_test_memmap_on_memory_parses(struct kunit *test)
 
 /* ---- memmap_on_memory geometry ---- */
 
-/* A block's own memmap is its struct pages, rounded to pageblocks by force. */
-static void memhp_test_block_memmap_size(struct kunit *test)
-{
-	unsigned long pages = PFN_UP(PHYS_PFN(BLK) * sizeof(struct page));
+/*
+ * Known answers, worked out by hand: pages of memmap per block with
+ * memmap_on_memory=1 and =force, and whether each mode can be used (the
+ * architecture's own condition aside).
+ */
+struct geometry_case {
+	const char *what;
+	struct memmap_geometry g;
+	unsigned long on_pages, force_pages;
+	bool on_fits, force_fits;
+};
 
-	save_memmap_mode(test);
-	memmap_mode = MEMMAP_ON_MEMORY;
-	KUNIT_EXPECT_EQ(test, pages, block_memmap_pages());
-	memmap_mode = MEMMAP_ON_MEMORY_FORCE;
-	KUNIT_EXPECT_EQ(test, pageblock_align(pages), block_memmap_pages());
-	KUNIT_EXPECT_TRUE(test, pageblock_aligned(block_memmap_pages()));
+static const struct geometry_case geometry_cases[] = {
+	/* 32768 x 64 bytes = 2 MiB = 512 pages = one pageblock */
+	{ "x86-64, 128M blocks", { 32768, SZ_4K, 64, 512 }, 512, 512, true, true },
+	/* 524288 x 64 bytes = 32 MiB = 8192 pages = 16 pageblocks */
+	{ "x86-64, 2G blocks", { 524288, SZ_4K, 64, 512 }, 8192, 8192, true, true },
+	/* 32768 x 56 bytes = 448 pages: force pads it to 512 */
+	{ "56-byte struct page", { 32768, SZ_4K, 56, 512 }, 448, 512, false, true },
+	/* 32768 x 72 bytes = 576 pages: force pads it to 1024 */
+	{ "72-byte struct page", { 32768, SZ_4K, 72, 512 }, 576, 1024, false, true },
+	/* 100 x 64 bytes = 6400 bytes, not whole pages: 2 pages, no use */
+	{ "memmap not whole pages", { 100, SZ_4K, 64, 512 }, 2, 512, false, false },
+	/* 256 x 64 bytes = 4 pages; padded to 512 it is more than the block */
+	{ "1M blocks", { 256, SZ_4K, 64, 512 }, 4, 512, false, false },
+	/* 8192 x 64 bytes = 8 pages of 64K; a pageblock is the whole block */
+	{ "64K pages, 512M blocks", { 8192, SZ_64K, 64, 8192 }, 8, 8192, false, false },
+};
+
+static void geometry_desc(const struct geometry_case *c, char *desc)
+{
+	strscpy(desc, c->what, KUNIT_PARAM_DESC_SIZE);
 }
 
-/* Support follows the mode and the block geometry, nothing else. */
-static void memhp_test_memmap_on_memory_support(struct kunit *test)
-{
-	unsigned long bytes = PHYS_PFN(BLK) * sizeof(struct page);
-	bool geometry = IS_ALIGNED(bytes, PAGE_SIZE) &&
-			pageblock_aligned(PFN_UP(bytes)) &&
-			PFN_UP(bytes) < PHYS_PFN(BLK) &&
-			arch_supports_memmap_on_memory(bytes);
+KUNIT_ARRAY_PARAM(geometry, geometry_cases, geometry_desc);
 
+/* A block's memmap size and usability follow from its geometry alone. */
+static void memhp_test_memmap_geometry(struct kunit *test)
+{
+	const struct geometry_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, c->on_pages,
+			geometry_memmap_pages(&c->g, MEMMAP_ON_MEMORY));
+	KUNIT_EXPECT_EQ(test, c->force_pages,
+			geometry_memmap_pages(&c->g, MEMMAP_ON_MEMORY_FORCE));
+	KUNIT_EXPECT_EQ(test, c->on_fits,
+			geometry_fits_memmap(&c->g, MEMMAP_ON_MEMORY));
+	KUNIT_EXPECT_EQ(test, c->force_fits,
+			geometry_fits_memmap(&c->g, MEMMAP_ON_MEMORY_FORCE));
+	KUNIT_EXPECT_FALSE(test, geometry_fits_memmap(&c->g, MEMMAP_IN_BOOT_MEMORY));
+}
+
+/*
+ * This machine, when it is the first geometry of the table: a 128M block
+ * of 4K pages with a 64-byte struct page keeps its memmap in 512 pages,
+ * and (2 MiB being one PMD) can carry it.
+ */
+static void memhp_test_this_machine_memmap(struct kunit *test)
+{
+	if (BLK != SZ_128M || PAGE_SIZE != SZ_4K || sizeof(struct page) != 64 ||
+	    pageblock_nr_pages != 512 || PMD_SIZE != SZ_2M)
+		kunit_skip(test, "not a 128M-block, 4K-page, 64-byte-page machine");
 	save_memmap_mode(test);
+	memmap_mode = MEMMAP_ON_MEMORY;
+	KUNIT_EXPECT_EQ(test, 512UL, block_memmap_pages());
+	KUNIT_EXPECT_TRUE(test, mhp_supports_memmap_on_memory());
+	memmap_mode = MEMMAP_ON_MEMORY_FORCE;
+	KUNIT_EXPECT_EQ(test, 512UL, block_memmap_pages());
+	KUNIT_EXPECT_TRUE(test, mhp_supports_memmap_on_memory());
 	memmap_mode = MEMMAP_IN_BOOT_MEMORY;
 	KUNIT_EXPECT_FALSE(test, mhp_supports_memmap_on_memory());
-	memmap_mode = MEMMAP_ON_MEMORY;
-	KUNIT_EXPECT_EQ(test, geometry, mhp_supports_memmap_on_memory());
 }
 
 /* A block's altmap spans the block and lends it its memmap pages. */
@@ -255,16 +300,42 @@ static void restore_online_type(void *old)
 	default_online_type = (int)(uintptr_t)old;
 }
 
-/* auto_online_blocks writes win over the Kconfig default. */
+/* Each Kconfig choice of the default, and the online type it stands for. */
+static const struct {
+	bool chosen;
+	enum mmop means;
+} kconfig_defaults[] = {
+	{ IS_ENABLED(CONFIG_MHP_DEFAULT_ONLINE_TYPE_OFFLINE), MMOP_OFFLINE },
+	{ IS_ENABLED(CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO), MMOP_ONLINE },
+	{ IS_ENABLED(CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_KERNEL), MMOP_ONLINE_KERNEL },
+	{ IS_ENABLED(CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_MOVABLE), MMOP_ONLINE_MOVABLE },
+};
+
+/*
+ * With nothing set, the default is the one Kconfig choice; a write of
+ * auto_online_blocks (or memhp_default_state=) wins over it.
+ */
 static void memhp_test_default_online_type_follows_setter(struct kunit *test)
 {
+	int i, chosen = 0;
+	enum mmop expect = MMOP_OFFLINE;
+
+	for (i = 0; i < ARRAY_SIZE(kconfig_defaults); i++) {
+		if (kconfig_defaults[i].chosen) {
+			chosen++;
+			expect = kconfig_defaults[i].means;
+		}
+	}
+	KUNIT_ASSERT_EQ(test, 1, chosen);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, restore_online_type,
 						  (void *)(uintptr_t)default_online_type));
 	default_online_type = -1;
-	KUNIT_EXPECT_EQ(test, kconfig_online_type(), mhp_get_default_online_type());
+	KUNIT_EXPECT_EQ(test, expect, mhp_get_default_online_type());
 	mhp_set_default_online_type(MMOP_ONLINE_MOVABLE);
 	KUNIT_EXPECT_EQ(test, MMOP_ONLINE_MOVABLE, mhp_get_default_online_type());
+	mhp_set_default_online_type(MMOP_OFFLINE);
+	KUNIT_EXPECT_EQ(test, MMOP_OFFLINE, mhp_get_default_online_type());
 }
 
 /* ---- pfn_to_online_page ---- */
@@ -371,8 +442,8 @@ static struct kunit_case memhp_test_cases[] = {
 #ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
 	KUNIT_CASE_PARAM(memhp_test_memmap_on_memory_parses, mode_gen_params),
 #endif
-	KUNIT_CASE(memhp_test_block_memmap_size),
-	KUNIT_CASE(memhp_test_memmap_on_memory_support),
+	KUNIT_CASE_PARAM(memhp_test_memmap_geometry, geometry_gen_params),
+	KUNIT_CASE(memhp_test_this_machine_memmap),
 	KUNIT_CASE(memhp_test_block_altmap_spans_the_block),
 	KUNIT_CASE(memhp_test_default_online_type_follows_setter),
 	KUNIT_CASE(memhp_test_pfn_to_online_page),
