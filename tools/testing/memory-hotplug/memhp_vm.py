@@ -716,12 +716,17 @@ def judge_scenario(impl, name, meta):
 # scenario timeout (the hang case waits for all of it).
 CRASH_BOOTS = (("panic", 120), ("hang", 20), ("quit", 120),
                ("overplan", 120), ("lastwords", 120))
+# Boots that cannot start: QEMU refusing its arguments, and an ACPI table
+# iasl cannot compile (as when iasl is missing); extra QEMU arguments.
+NOSTART_BOOTS = (("badqemu", "--memhp-no-such-option"),
+                 ("badaml", "-acpitable file=@AML:memhp_no_such_table@"))
 
 
 def check_harness(impl):
     """The harness entry: boot guests that fail on purpose (a panic, a hang,
     QEMU quitting under the guest, more results than planned, a warning
-    printed after a clean exit) through run_scenario(), like any scenario.
+    printed after a clean exit, a QEMU that does not start, an ACPI table
+    that does not compile) through run_scenario(), like any scenario.
     Its cases pass when each came back as a failed scenario with the right
     reason, and none as a pass or as an error of this script; (results,
     notes)."""
@@ -729,6 +734,10 @@ def check_harness(impl):
     for kind, timeout in CRASH_BOOTS:
         meta = {"qemu": DEFAULT_QEMU, "append": "memhp.crash=" + kind,
                 "timeout": timeout, "upstream": None}
+        runs[kind] = run_scenario(impl, "memhp_harness_" + kind, meta)
+    for kind, extra in NOSTART_BOOTS:
+        meta = {"qemu": DEFAULT_QEMU + " " + extra, "append": "",
+                "timeout": 60, "upstream": None}
         runs[kind] = run_scenario(impl, "memhp_harness_" + kind, meta)
 
     def failed(kind):
@@ -759,14 +768,19 @@ def check_harness(impl):
          "ran the 1 planned cases (ran 2)" in failed("overplan")),
         ("a warning printed after a clean exit fails the scenario",
          "kernel console free of warnings" in failed("lastwords")),
-        ("no harness error in either boot",
-         not [d for kind, _ in CRASH_BOOTS for d in failed(kind)
-              if d.startswith("harness error")]),
+        ("a QEMU that refuses its arguments is reported not ok, "
+         "as QEMU exited",
+         [d for d in failed("badqemu") if d.startswith("QEMU exited")]),
+        ("an ACPI table iasl cannot compile is reported not ok, as iasl",
+         [d for d in failed("badaml") if d.startswith("iasl could not")]),
+        ("no harness error in any boot",
+         not [d for kind, _ in CRASH_BOOTS + NOSTART_BOOTS
+              for d in failed(kind) if d.startswith("harness error")]),
     ]
     results = [("pass" if good else "fail", desc, "")
                for desc, good in checks]
     notes = []
-    for kind, _ in CRASH_BOOTS:
+    for kind, _ in CRASH_BOOTS + NOSTART_BOOTS:
         if not failed(kind):
             notes.append("%s boot: passed (it must not)" % kind)
         for d in failed(kind):
