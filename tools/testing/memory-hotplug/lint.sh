@@ -9,7 +9,13 @@
 #   scripts/kernel-doc -none -Wall: no complaint;
 #   our .rst documents parse with docutils without a warning, and every
 #     kernel-doc directive in them finds what it names (rstcheck.py).
+# A tool that is missing or dies is a problem too, never a clean result:
+# sparse must be installed, make must succeed, checkpatch must exit 0 or 1
+# and end with its "total:" line (which must count the findings shown),
+# kernel-doc must exit 0, rstcheck.py must exit 0 or 1 and print its summary.
 # Prints one line per check and a final "lint: N problems"; exit 1 on any.
+#
+#   lint.sh [STEP...]   STEP: checkpatch build kernel-doc rst (default: all)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../../.." && pwd)
@@ -23,6 +29,14 @@ files=$(cd "$TOP" && git ls-files -- 'mm/*.c' 'mm/*.h' 'drivers/*.c' 'drivers/*.
 	'include/*.h' 2>/dev/null)
 objs=$(for f in $files; do case $f in *.c) echo "${f%.c}.o" ;; esac; done)
 problems=0
+steps=${*:-checkpatch build kernel-doc rst}
+for s in $steps; do
+	case $s in
+	checkpatch|build|kernel-doc|rst) ;;
+	*) echo "lint.sh: unknown step '$s' (checkpatch build kernel-doc rst)" >&2; exit 2 ;;
+	esac
+done
+want() { [[ " $steps " == *" $1 "* ]]; }
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 # as kbuild.sh builds, so only the objects named are rebuilt
@@ -43,47 +57,110 @@ allowed()	# FILE LINE-OF-FINDING
 	return 1
 }
 
-for f in $files; do
+# problem TEXT...: one finding, one line.
+problem()
+{
+	echo "lint: $*"
+	problems=$((problems + 1))
+}
+
+# checkpatch FILE: its findings, except the accepted ones, are problems.  It
+# must exit 0 or 1 and end with "total: E errors, W warnings, C checks, ..."
+# where E+W+C is the number of findings it printed; anything else means it
+# did not really run (a perl error, a missing script, a crash midway).
+checkpatch_file()
+{
+	local f=$1 out rc line found=0 total= sum
+	out=$(cd "$SRC" && PATH=/usr/bin:$PATH \
+		perl scripts/checkpatch.pl --strict --emacs --showfile -f "$f" 2>&1)
+	rc=$?
 	while IFS= read -r line; do
-		case $line in *": ERROR:"*|*": WARNING:"*|*": CHECK:"*) ;; *) continue ;; esac
+		if [[ $line =~ ^total:\ ([0-9]+)\ errors,\ ([0-9]+)\ warnings,\ ([0-9]+)\ checks, ]]; then
+			sum=$((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3]))
+			[ -z "$total" ] && total=$sum || total=twice
+			continue
+		fi
+		# findings start in column 0; code lines quoted under them start with +
+		[[ $line =~ ^[^+[:space:]].*:\ (ERROR|WARNING|CHECK):\  ]] || continue
+		found=$((found + 1))
 		allowed "$f" "$line" && continue
-		echo "lint: checkpatch: ${line#"$SRC/"}"
-		problems=$((problems + 1))
-	done < <(cd "$SRC" && PATH=/usr/bin:$PATH \
-		perl scripts/checkpatch.pl --strict --terse --no-summary -f "$f" 2>&1)
-done
-echo "lint: checkpatch --strict on $(echo $files | wc -w) files"
+		problem "checkpatch: ${line#"$SRC/"}"
+	done <<<"$out"
+	if [ "$rc" -gt 1 ] || [ -z "$total" ] || [ "$total" != "$found" ] ||
+		[ $((rc == 0)) -ne $((found == 0)) ]; then
+		problem "checkpatch: $f: did not run to the end (exit $rc," \
+			"total: line ${total:-missing}, $found findings seen):"
+		echo "$out" | tail -n 3 | cut -c1-160 | sed 's/^/lint:     /'
+	fi
+}
 
-# W=1 and sparse: rebuild just our objects with the extra checks.
-(cd "$SRC" && touch $(for o in $objs; do echo "${o%.o}.c"; done))
-out=$(kmake W=1 C=2 $objs 2>&1)
-warn=$(echo "$out" | grep -E 'warning:|error:' || true)
-if [ -n "$warn" ]; then
-	echo "$warn" | sed 's/^/lint: W=1\/sparse: /'
-	problems=$((problems + $(echo "$warn" | wc -l)))
+if want checkpatch; then
+	for f in $files; do
+		checkpatch_file "$f"
+	done
+	echo "lint: checkpatch --strict on $(echo $files | wc -w) files"
 fi
-echo "lint: W=1 + sparse on $(echo $objs | wc -w) objects"
-# put the objects back as the normal build makes them
-kmake $objs >/dev/null 2>&1
 
-for f in $files; do
-	doc=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$f" 2>&1 | grep -v '^Warning: Sphinx')
-	[ -z "$doc" ] && continue
-	echo "$doc" | sed 's/^/lint: kernel-doc: /'
-	problems=$((problems + $(echo "$doc" | wc -l)))
-done
-echo "lint: kernel-doc -Wall on $(echo $files | wc -w) files"
-
-docs=$(cd "$TOP" && git ls-files -- 'Documentation/*.rst')
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
-out=$(cd "$TOP" && $py "$HERE/rstcheck.py" "$SRC" $docs 2>&1)
-bad=$(echo "$out" | grep -v '^rstcheck: [0-9]* problems in' || true)
-if [ -n "$bad" ]; then
-	echo "$bad" | sed 's/^rstcheck: /lint: rst: /'
-	problems=$((problems + $(echo "$bad" | wc -l)))
+if want build; then
+	# W=1 and sparse: rebuild just our objects with the extra checks.  Without
+	# sparse, C=2 would only print "not found" lines: no warning to count.
+	command -v sparse >/dev/null || problem "W=1/sparse: sparse not installed"
+	(cd "$SRC" && touch $(for o in $objs; do echo "${o%.o}.c"; done))
+	out=$(kmake W=1 C=2 $objs 2>&1)
+	rc=$?
+	warn=$(echo "$out" | grep -E 'warning:|error:' || true)
+	if [ -n "$warn" ]; then
+		echo "$warn" | sed 's/^/lint: W=1\/sparse: /'
+		problems=$((problems + $(echo "$warn" | wc -l)))
+	fi
+	if [ "$rc" -ne 0 ]; then
+		problem "W=1/sparse: make exits $rc; its last error lines:"
+		{ echo "$out" | grep -iE 'error|not found|No rule' || echo "$out"; } |
+			tail -n 5 | cut -c1-160 | sed 's/^/lint:     /'
+	fi
+	echo "lint: W=1 + sparse on $(echo $objs | wc -w) objects"
+	# put the objects back as the normal build makes them
+	out=$(kmake $objs 2>&1) || {
+		problem "rebuilding our objects without W=1 fails:"
+		echo "$out" | tail -n 5 | cut -c1-160 | sed 's/^/lint:     /'
+	}
 fi
-echo "lint: docutils + kernel-doc directives on $(echo $docs | wc -w) documents"
+
+if want kernel-doc; then
+	for f in $files; do
+		doc=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$f" 2>&1)
+		rc=$?
+		doc=$(echo "$doc" | grep -v '^Warning: Sphinx' | grep . || true)
+		# -none exits 0 however many warnings: non-zero means it died
+		[ "$rc" -ne 0 ] && problem "kernel-doc: $f: exits $rc"
+		[ -z "$doc" ] && continue
+		echo "$doc" | sed 's/^/lint: kernel-doc: /'
+		problems=$((problems + $(echo "$doc" | wc -l)))
+	done
+	echo "lint: kernel-doc -Wall on $(echo $files | wc -w) files"
+fi
+
+if want rst; then
+	docs=$(cd "$TOP" && git ls-files -- 'Documentation/*.rst')
+	py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	out=$(cd "$TOP" && $py "$HERE/rstcheck.py" "$SRC" $docs 2>&1)
+	rc=$?
+	summary=$(echo "$out" | grep -E '^rstcheck: [0-9]+ problems in [0-9]+ files$' || true)
+	bad=$(echo "$out" | grep . | grep -vxF -e "$summary" || true)
+	if [ -n "$bad" ]; then
+		echo "$bad" | sed 's/^rstcheck: //; s/^/lint: rst: /'
+		problems=$((problems + $(echo "$bad" | wc -l)))
+	fi
+	# it must finish: exit 0 or 1 and a summary counting what it printed
+	n=$(echo "$bad" | grep -c '^rstcheck: ' || true)
+	if [ "$rc" -gt 1 ] || [ -z "$summary" ] ||
+		[ "$summary" != "rstcheck: $n problems in $(echo $docs | wc -w) files" ]; then
+		problem "rst: rstcheck.py did not finish (exit $rc, summary:" \
+			"'${summary:-missing}', $n problems seen)"
+	fi
+	echo "lint: docutils + kernel-doc directives on $(echo $docs | wc -w) documents"
+fi
 
 echo "lint: $problems problems"
 [ "$problems" -eq 0 ]

@@ -7,7 +7,9 @@
                      the pristine base
   series.py verify   apply build/patches/ with `git am`, one patch at a
                      time, to a fresh copy of the base; before each patch
-                     run checkpatch --strict on it, after each build the
+                     run checkpatch --strict on it, after each configure
+                     (every option of kernel/configs must land in .config,
+                     once the tree's Kconfig knows it) and build the
                      kernel (vmlinux and modules: mm/, drivers/base/,
                      drivers/acpi/ and everything else).  KTAP, one case
                      per patch.
@@ -321,14 +323,73 @@ def kmake(obj, src, *targets):
         stderr=subprocess.STDOUT)
 
 
-def configure(src, obj):
-    """allnoconfig + the memhp fragments, as kbuild.sh does.  Options a
-    prefix of the series does not know yet (the KUnit suites before the
-    patch that adds them) are dropped by merge_config.sh."""
-    frags = [os.path.join(TOP, "kernel", "configs", f)
-             for f in ("memhp.config", "memhp-ours.config")]
-    run(["scripts/kconfig/merge_config.sh", "-n", "-O", obj] + frags,
-        cwd=src)
+CONFIG_FRAGMENTS = [os.path.join(TOP, "kernel", "configs", f)
+                    for f in ("memhp.config", "memhp-ours.config")]
+
+
+def requested_options(frags):
+    """(CONFIG_X, value) for every `CONFIG_X=v` and `# CONFIG_X is not set`
+    line of the fragments, value "n" for the latter."""
+    want = []
+    for frag in frags:
+        with open(frag) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                m = (re.match(r"^(CONFIG_\w+)=(.*)$", line) or
+                     re.match(r"^# (CONFIG_\w+) is not set$", line))
+                if m:
+                    want.append((m.group(1), m.group(2)
+                                 if m.lastindex == 2 else "n"))
+    return want
+
+
+def config_misses(frags, dotconfig):
+    """The requested options .config does not hold as written, as kbuild.sh
+    checks them: (CONFIG_X, wanted, found), found "" when absent.  An option
+    .config leaves out or marks "is not set" counts as n."""
+    have = {}
+    with open(dotconfig) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            m = re.match(r"^(CONFIG_\w+)=(.*)$", line)
+            if m:
+                have[m.group(1)] = m.group(2)
+                continue
+            m = re.match(r"^# (CONFIG_\w+) is not set$", line)
+            if m:
+                have[m.group(1)] = "n"
+    misses = []
+    for opt, want in requested_options(frags):
+        got = have.get(opt, "n" if want == "n" else "")
+        if got != want:
+            misses.append((opt, want, got))
+    return misses
+
+
+def kconfig_knows(src, opt):
+    """Whether some Kconfig file of the git tree src defines opt."""
+    res = subprocess.run(
+        ["git", "-C", src, "grep", "-q", "-E",
+         r"^[[:space:]]*(menu)?config[[:space:]]+%s[[:space:]]*$" %
+         opt[len("CONFIG_"):], "--", "*Kconfig*"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return res.returncode != 1         # an error of git grep: count it known
+
+
+def configure(src, obj, last):
+    """allnoconfig + the memhp fragments, as kbuild.sh does; returns one line
+    per requested option that did not land in .config.  merge_config.sh
+    drops options a prefix of the series does not know yet (the KUnit
+    suites before the patch that adds them): before the last patch, an
+    option no Kconfig file defines yet is not a miss; after it, every
+    option must hold."""
+    run(["scripts/kconfig/merge_config.sh", "-n", "-O", obj] +
+        CONFIG_FRAGMENTS, cwd=src)
+    return ["%s=%s requested by kernel/configs, .config has '%s'" %
+            (opt, want, got or "<absent>")
+            for opt, want, got in config_misses(
+                CONFIG_FRAGMENTS, os.path.join(obj, ".config"))
+            if last or kconfig_knows(src, opt)]
 
 
 def fresh_base_tree(src, obj):
@@ -345,8 +406,9 @@ def fresh_base_tree(src, obj):
     git(src, "commit", "-q", "-m", "base", env=git_env(0))
 
 
-def verify_one(n, patch, src, obj):
-    """checkpatch, git am and build one patch; KTAP lines; True if ok."""
+def verify_one(n, patch, src, obj, last):
+    """checkpatch, git am, configure and build one patch (last: the last of
+    the series); KTAP lines; True if ok."""
     name = os.path.basename(patch)
     problems, accepted = checkpatch(src, patch)
     am = subprocess.run(["git", "-C", src, "am", "-q", patch], text=True,
@@ -357,7 +419,7 @@ def verify_one(n, patch, src, obj):
         print("    # " + am.stdout.strip().replace("\n", "\n    # "))
         subprocess.run(["git", "-C", src, "am", "--abort"])
         return False
-    configure(src, obj)
+    misses = configure(src, obj, last)
     start = time.time()
     res = kmake(obj, src, "vmlinux", "modules")
     took = time.time() - start
@@ -366,15 +428,19 @@ def verify_one(n, patch, src, obj):
     errors = [ln for ln in res.stdout.splitlines()
               if re.search(r"error|No rule to make|undefined reference", ln,
                            re.I) and "warning:" not in ln]
-    ok = not problems and not res.returncode
-    print("%s %d %s: checkpatch --strict %s, applies, %s (%.0f s)" % (
+    ok = not problems and not misses and not res.returncode
+    print("%s %d %s: checkpatch --strict %s, applies, %s, %s (%.0f s)" % (
         "ok" if ok else "not ok", n, name,
         ("%d findings" % len(problems) if problems else
          "clean" if not accepted else
          "clean but for %d accepted" % len(accepted)),
+        ("config as requested" if not misses else
+         "%d requested options NOT in .config" % len(misses)),
         "builds" if not res.returncode else "does NOT build", took))
     for line in problems + accepted:
         print("    # checkpatch %s" % line)
+    for line in misses:
+        print("    # config: " + line)
     for line in errors[:20]:
         print("    # build: " + line)
     return ok
@@ -394,7 +460,7 @@ def cmd_verify():
     print("1..%d" % (len(patches) + 1))
     passed = failed = 0
     for n, patch in enumerate(patches, 1):
-        if verify_one(n, patch, src, obj):
+        if verify_one(n, patch, src, obj, n == len(patches)):
             passed += 1
         else:
             failed += 1
