@@ -273,8 +273,53 @@ movable_used_kb()
 	awk '/^Node/ {z=$4} z=="Movable" && /nr_free_pages/ {f=$2}
 	     z=="Movable" && /managed/ {m=$2} END {print (m - f) * 4}' /proc/zoneinfo
 }
+# zone_spanned ZONE [NODE]: the pages ZONE of NODE (default 0) spans, from
+# /proc/zoneinfo (an empty zone spans 0).
+zone_spanned()
+{
+	awk -v node="${2:-0}," -v zone="$1" '$1 == "Node" {hit = $2 == node && $4 == zone}
+	     hit && $1 == "spanned" {print $2; exit}' /proc/zoneinfo
+}
 # meminfo_kb FIELD: a /proc/meminfo value in kB.
 meminfo_kb() { sed -n "s/^$1: *\\([0-9]*\\).*/\\1/p" /proc/meminfo; }
+
+# ram_over BLOCK...: some "System RAM" range of /proc/iomem overlaps one of
+# the blocks.
+ram_over()
+{
+	local range lo hi b
+	while IFS= read -r range; do
+		case $range in
+		*" : System RAM"*) ;;
+		*) continue ;;
+		esac
+		range=${range%% :*}
+		range=${range// /}
+		lo=$((0x${range%-*}))
+		hi=$((0x${range#*-}))
+		for b in "$@"; do
+			[ $((b * BLOCK_SIZE)) -le $hi ] &&
+				[ $(((b + 1) * BLOCK_SIZE - 1)) -ge $lo ] && return 0
+		done
+	done </proc/iomem
+	return 1
+}
+
+# removed BLOCK...: every trace an eject has to clear is gone: the memoryN
+# directories, each node's memoryN link, and System RAM over the blocks in
+# /proc/iomem.  Prints what is left, as a KTAP diagnostic.
+removed()
+{
+	local b n
+	for b in "$@"; do
+		[ ! -e $MEM/memory$b ] || { echo "# memory$b is still there"; return 1; }
+		for n in $NODE/node[0-9]*; do
+			[ ! -L $n/memory$b ] ||
+				{ echo "# ${n##*/}/memory$b is still there"; return 1; }
+		done
+	done
+	! ram_over "$@" || { echo "# /proc/iomem still has System RAM over blocks $*"; return 1; }
+}
 
 # helper_start NAME ARGS...: run memhp-helper in the background, output in
 # /tmp/NAME.out, its pid in PID_NAME; waits for its first line.

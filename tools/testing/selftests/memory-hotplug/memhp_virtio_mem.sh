@@ -11,10 +11,27 @@
 . /memhp/lib_memhp.sh
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
-
-check "the virtio-mem driver bound to the device" eval 'dmesg | grep -q "virtio_mem virtio"'
+# bound: the device (virtio id 24) sits under the driver in sysfs and the
+# driver went as far as reading its sizes from the device
+bound()
+{
+	local d
+	for d in /sys/bus/virtio/drivers/virtio_mem/virtio[0-9]*; do
+		[ "$(cat $d/device 2>/dev/null)" = 0x0018 ] || continue
+		dmesg | grep -q "virtio_mem ${d##*/}: requested size:" && return 0
+	done
+	return 1
+}
+# complaints: the driver's kernel log lines that report a failure
+complaints()
+{
+	dmesg | grep 'virtio_mem' |
+		grep -iE 'fail|error|could not|cannot|not supported|unsupported|invalid|unusable'
+}
+check "the virtio-mem driver bound to the device, without complaints" \
+	eval 'bound && ! complaints'
 t0=$(memtotal_kb)
 before=$(blocks | tr '\n' ' ')
 n0=$(nr_blocks)
@@ -33,5 +50,6 @@ vmem_resize 0
 check "requested-size 0: the blocks are removed" wait_until 60 count_is "$n0"
 check "MemTotal is back and QEMU reports 0 plugged" \
 	eval 'memtotal_is $t0 && wait_until 30 eval "[ \"\$(vmem_plugged)\" = 0 ]"'
+check "the driver reported no failure on the way ($(complaints | head -1))" eval '! complaints'
 
 ktap_finished
