@@ -271,7 +271,7 @@ static unsigned long geometry_memmap_bytes(const struct memmap_geometry *g)
 	return g->block_pages * g->struct_bytes;
 }
 
-/* Pages of a block that hold its memmap; MODE FORCE pads to pageblocks. */
+/* Pages of a block that hold its memmap; MEMMAP_ON_MEMORY_FORCE pads them. */
 static unsigned long geometry_memmap_pages(const struct memmap_geometry *g,
 					   enum memmap_mode mode)
 {
@@ -300,13 +300,6 @@ static bool geometry_fits_memmap(const struct memmap_geometry *g,
 	return pages < g->block_pages;
 }
 
-static unsigned long block_memmap_bytes(void)
-{
-	struct memmap_geometry g = this_geometry();
-
-	return geometry_memmap_bytes(&g);
-}
-
 /* Pages of a block that hold its own memmap under memmap_on_memory. */
 static unsigned long block_memmap_pages(void)
 {
@@ -322,9 +315,12 @@ static int memmap_mode_set(const char *val, const struct kernel_param *kp)
 	int ret;
 
 	if (sysfs_streq(val, "force") || sysfs_streq(val, "FORCE")) {
+		struct memmap_geometry g = this_geometry();
+
 		memmap_mode = MEMMAP_ON_MEMORY_FORCE;
 		pr_info_once("memmap_on_memory=force: %lu pages per block unused\n",
-			     block_memmap_pages() - PFN_UP(block_memmap_bytes()));
+			     geometry_memmap_pages(&g, MEMMAP_ON_MEMORY_FORCE) -
+			     geometry_memmap_pages(&g, MEMMAP_ON_MEMORY));
 		return 0;
 	}
 	ret = kstrtobool(val, &on);

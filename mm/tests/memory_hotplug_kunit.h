@@ -220,8 +220,10 @@ static const struct geometry_case geometry_cases[] = {
 	{ "56-byte struct page", { 32768, SZ_4K, 56, 512 }, 448, 512, false, true },
 	/* 32768 x 72 bytes = 576 pages: force pads it to 1024 */
 	{ "72-byte struct page", { 32768, SZ_4K, 72, 512 }, 576, 1024, false, true },
+	/* 32760 x 64 bytes = 511.875 pages: 512 pages, but not whole ones */
+	{ "memmap not whole pages", { 32760, SZ_4K, 64, 512 }, 512, 512, false, false },
 	/* 100 x 64 bytes = 6400 bytes, not whole pages: 2 pages, no use */
-	{ "memmap not whole pages", { 100, SZ_4K, 64, 512 }, 2, 512, false, false },
+	{ "tiny block, memmap not whole pages", { 100, SZ_4K, 64, 512 }, 2, 512, false, false },
 	/* 256 x 64 bytes = 4 pages; padded to 512 it is more than the block */
 	{ "1M blocks", { 256, SZ_4K, 64, 512 }, 4, 512, false, false },
 	/* 8192 x 64 bytes = 8 pages of 64K; a pageblock is the whole block */
@@ -252,15 +254,15 @@ static void memhp_test_memmap_geometry(struct kunit *test)
 }
 
 /*
- * This machine, when it is the first geometry of the table: a 128M block
- * of 4K pages with a 64-byte struct page keeps its memmap in 512 pages,
- * and (2 MiB being one PMD) can carry it.
+ * This machine, when it is the first geometry of the table: on x86-64 a
+ * 128M block of 4K pages with a 64-byte struct page keeps its memmap in
+ * 512 pages, and (2 MiB being one PMD) can carry it.
  */
 static void memhp_test_this_machine_memmap(struct kunit *test)
 {
-	if (BLK != SZ_128M || PAGE_SIZE != SZ_4K || sizeof(struct page) != 64 ||
-	    pageblock_nr_pages != 512 || PMD_SIZE != SZ_2M)
-		kunit_skip(test, "not a 128M-block, 4K-page, 64-byte-page machine");
+	if (!IS_ENABLED(CONFIG_X86_64) || BLK != SZ_128M ||
+	    sizeof(struct page) != 64 || pageblock_nr_pages != 512)
+		kunit_skip(test, "not x86-64 with 128M blocks, 64-byte pages, 2M pageblocks");
 	save_memmap_mode(test);
 	memmap_mode = MEMMAP_ON_MEMORY;
 	KUNIT_EXPECT_EQ(test, 512UL, block_memmap_pages());
@@ -317,7 +319,7 @@ static const struct {
  */
 static void memhp_test_default_online_type_follows_setter(struct kunit *test)
 {
-	int i, chosen = 0;
+	unsigned int i, chosen = 0;
 	enum mmop expect = MMOP_OFFLINE;
 
 	for (i = 0; i < ARRAY_SIZE(kconfig_defaults); i++) {
@@ -326,7 +328,7 @@ static void memhp_test_default_online_type_follows_setter(struct kunit *test)
 			expect = kconfig_defaults[i].means;
 		}
 	}
-	KUNIT_ASSERT_EQ(test, 1, chosen);
+	KUNIT_ASSERT_EQ(test, 1U, chosen);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, restore_online_type,
 						  (void *)(uintptr_t)default_online_type));
