@@ -101,7 +101,10 @@ ktap_print_msg "kernel: ${impl:-unknown}; suites that ran:$ran"
 
 case $impl in
 ours|upstream) ktap_test_pass "memhp.impl=$impl on the kernel command line names this kernel" ;;
-*) ktap_test_fail "memhp.impl=ours|upstream on the kernel command line names this kernel (${impl:-absent}; only the stock suites expected)" ;;
+*)
+	why="${impl:-absent}; only the stock suites expected"
+	ktap_test_fail "memhp.impl=ours|upstream on the kernel command line names this kernel ($why)"
+	;;
 esac
 
 # report SUITE: one KTAP case per case SUITE announced, and one per result

@@ -66,7 +66,8 @@ check "they offline: MemTotal and Movable back to nothing ($(memtotal_kb) kB, $(
 	      [ "$(movable present)" = 0 ] && [ "$(movable managed)" = 0 ]'
 dimm_unplug d1
 rc=$?
-check "the DIMM ejects, its blocks and memmap pages are gone (nr_memmap_pages $(memmap_pages), boot $m0)" \
+left="nr_memmap_pages $(memmap_pages), boot $m0"
+check "the DIMM ejects, its blocks and memmap pages are gone ($left)" \
 	eval '[ $rc -eq 0 ] && wait_until 10 removed ${B[@]} && [ $(memmap_pages) -eq $m0 ]'
 
 ktap_finished

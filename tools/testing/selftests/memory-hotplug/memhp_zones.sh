@@ -88,7 +88,8 @@ e=$(errno_of $MEM/memory$b1/state online_kernel)
 check "online_kernel of the online memory$b1 is refused with EINVAL ($e)" \
 	eval '[ "$e" = EINVAL ] && [ "$(zones_of $b1)" = Movable ]'
 online_blocks offline $b1 $b0 $b2
-check "offline of the three: Movable and Normal spans back to empty ($(zone_spanned Movable), $(zone_spanned Normal))" \
+spans="$(zone_spanned Movable), $(zone_spanned Normal)"
+check "offline of the three: Movable and Normal spans back to empty ($spans)" \
 	eval '[ "$(zone_spanned Movable)" -eq 0 ] && [ "$(zone_spanned Normal)" -eq 0 ]'
 
 # ---- a kernel block next to ZONE_MOVABLE, then busy with kernel memory ----
