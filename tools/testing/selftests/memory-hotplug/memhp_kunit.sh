@@ -100,10 +100,10 @@ ktap_set_plan "$total"
 ktap_print_msg "kernel: ${impl:-unknown}; suites that ran:$ran"
 
 case $impl in
-ours|upstream) ktap_test_pass "memhp.impl=$impl on the kernel command line names this kernel" ;;
+ours|upstream) ktap_test_pass "memhp.impl=$impl on the command line names this kernel" ;;
 *)
 	why="${impl:-absent}; only the stock suites expected"
-	ktap_test_fail "memhp.impl=ours|upstream on the kernel command line names this kernel ($why)"
+	ktap_test_fail "memhp.impl=ours|upstream on the command line names this kernel ($why)"
 	;;
 esac
 
