@@ -280,6 +280,17 @@ zone_spanned()
 	awk -v node="${2:-0}," -v zone="$1" '$1 == "Node" {hit = $2 == node && $4 == zone}
 	     hit && $1 == "spanned" {print $2; exit}' /proc/zoneinfo
 }
+# isolated_pageblocks: pageblocks of all zones marked isolated.
+isolated_pageblocks()
+{
+	awk '/^Number of blocks type/ {
+		for (i = 5; i <= NF; i++) if ($i == "Isolate") c = s = i
+		next
+	     }
+	     /^$/ {c = 0}
+	     c && /^Node/ {n += $c}
+	     END {if (s) print n + 0; else print "no Isolate column"}' /proc/pagetypeinfo
+}
 # meminfo_kb FIELD: a /proc/meminfo value in kB.
 meminfo_kb() { sed -n "s/^$1: *\\([0-9]*\\).*/\\1/p" /proc/meminfo; }
 

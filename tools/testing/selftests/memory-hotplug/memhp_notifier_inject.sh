@@ -88,17 +88,6 @@ blocks_layout()
 	local b
 	for b in ${B[@]}; do echo "$b $(state_of $b) $(zones_of $b)"; done
 }
-# isolated_pageblocks: pageblocks of all zones marked isolated.
-isolated_pageblocks()
-{
-	awk '/^Number of blocks type/ {
-		for (i = 5; i <= NF; i++) if ($i == "Isolate") c = s = i
-		next
-	     }
-	     /^$/ {c = 0}
-	     c && /^Node/ {n += $c}
-	     END {if (s) print n + 0; else print "no Isolate column"}' /proc/pagetypeinfo
-}
 # snapshot: everything a refused online or offline must leave as it was.
 snapshot()
 {

@@ -27,17 +27,6 @@ layout()
 	for b in $(blocks); do echo "$b $(state_of $b) $(zones_of $b)"; done
 }
 
-# isolated_pageblocks: pageblocks of all zones marked isolated.
-isolated_pageblocks()
-{
-	awk '/^Number of blocks type/ {
-		for (i = 5; i <= NF; i++) if ($i == "Isolate") c = s = i
-		next
-	     }
-	     /^$/ {c = 0}
-	     c && /^Node/ {n += $c}
-	     END {if (s) print n + 0; else print "no Isolate column"}' /proc/pagetypeinfo
-}
 
 # injected ACTION: "Injecting error" lines for ACTION since kmsg_mark.
 injected() { kmsg_since | grep -c "Injecting error (-12) to $1\$"; }

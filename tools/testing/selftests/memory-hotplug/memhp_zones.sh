@@ -21,12 +21,6 @@ ktap_set_plan 15
 
 P=/sys/module/memory_hotplug/parameters
 
-# zone_spanned NAME: "spanned" pages of node 0's zone NAME in /proc/zoneinfo.
-zone_spanned()
-{
-	awk -v z="$1" '$1 == "Node" && $2 == "0," { inz = ($4 == z) }
-		inz && $1 == "spanned" { print $2; exit }' /proc/zoneinfo
-}
 # errno_of FILE VALUE: the error text of writing VALUE to FILE, or OK.
 errno_of()
 {
