@@ -6,7 +6,9 @@
 # Config is allnoconfig + kernel/configs/memhp.config merged by the kernel's
 # own merge_config.sh; the build stops, naming the option, when any option the
 # fragment asks for did not land in .config as written.  Output: bzImage and
-# the modules installed under build/IMPL/modroot.
+# the modules installed under build/IMPL/modroot, with the selftests' own
+# test module (selftests/memory-hotplug/memory_notify_log.c) built against
+# the same tree.
 #
 # Objects are cached with ccache keyed on paths relative to build/, and the
 # layout src/ + obj/ is the same for every IMPL, so identical sources of two
@@ -86,5 +88,14 @@ fi
 rm -rf "$OUT/modroot"
 kmake INSTALL_MOD_PATH="$OUT/modroot" modules_install >>"$OBJ/build.log" 2>&1 ||
 	die "modules_install for $IMPL failed (see $OBJ/build.log)"
+# the selftests' module, built outside the tree in build/IMPL/testmod
+TESTMOD=$OUT/testmod
+mkdir -p "$TESTMOD"
+cp -p "$TOP/tools/testing/selftests/memory-hotplug/memory_notify_log.c" "$TESTMOD/"
+echo "obj-m := memory_notify_log.o" >"$TESTMOD/Kbuild"
+kmake M="$TESTMOD" modules >>"$OBJ/build.log" 2>&1 &&
+	kmake M="$TESTMOD" INSTALL_MOD_PATH="$OUT/modroot" modules_install \
+		>>"$OBJ/build.log" 2>&1 ||
+	die "the selftests' module memory_notify_log.c does not build for $IMPL (see $OBJ/build.log)"
 cp "$OBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
 echo "  BUILT   $IMPL in $(($(date +%s) - start)) s: $OUT/bzImage"

@@ -263,6 +263,8 @@ try_write()
 	*"Numerical result out of range"*) echo ERANGE ;;
 	*"Device or resource busy"*) echo EBUSY ;;
 	*"Argument list too long"*) echo E2BIG ;;
+	*"Input/output error"*) echo EIO ;;
+	*"Cannot allocate memory"*) echo ENOMEM ;;
 	*) echo "OTHER($err)" ;;
 	esac
 }

@@ -10,10 +10,11 @@
 #    unchanged - a span grown for the online is shrunk back, both into an
 #    empty zone and next to an online block - no pageblock stays isolated,
 #    MemFree does not drop, data in the block is untouched, and the same
-#    online or offline succeeds as soon as injection is off.
+#    online or offline succeeds as soon as injection is off.  kmemleak
+#    scans at the end: the refusals leak nothing.
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
-# memhp-append: memhp_default_state=offline
+# memhp-append: memhp_default_state=offline kmemleak=on
 # memhp-timeout: 300
 . /memhp/lib_memhp.sh
 
