@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# t. memhp_sections.sh with pfn walkers racing the 64 cycles: compaction
+# t. memhp_sections.sh with pfn walkers racing 32 cycles: compaction
 #    of every zone and valid_zones reads, nonstop.  A removal clears
 #    zone->contiguous before it poisons the memmap and never sets it again,
 #    so compaction checks each pageblock of a zone that lost memory.  Stock
@@ -14,5 +14,5 @@
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
 # memhp-upstream: xfail stock oopses when compaction races a hot-remove (poisoned memmap)
-WALKERS=1
+WALKERS=1 CYCLES=32
 . /memhp/memhp_sections.sh
