@@ -256,6 +256,7 @@ struct memmap_geometry {
 	unsigned long pageblock_pages;	/* pageblock_nr_pages */
 };
 
+/* The geometry of this kernel and machine. */
 static struct memmap_geometry this_geometry(void)
 {
 	return (struct memmap_geometry) {
@@ -266,6 +267,7 @@ static struct memmap_geometry this_geometry(void)
 	};
 }
 
+/* Bytes of struct page a whole block needs. */
 static unsigned long geometry_memmap_bytes(const struct memmap_geometry *g)
 {
 	return g->block_pages * g->struct_bytes;

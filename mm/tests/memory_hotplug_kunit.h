@@ -2,14 +2,14 @@
 /*
  * KUnit tests for adding and removing memory (mm/memory_hotplug.c).
  *
- * Included at the end of memory_hotplug.c.  Range checks, resource names
+ * Included at the end of memory_hotplug.c.  Range checks, resource names,
  * the memmap_on_memory parameter and the memmap geometry of several
  * machines (answers worked out by hand) are driven with tables; this
  * machine's memmap size is checked when it is a known geometry; and a range
  * far above RAM is really added and removed (never onlined, so its missing
  * backing is never touched) to show that add, a refused second add and
  * remove leave nothing behind.  Parameters a test changes are restored by
- * KUnit actions.
+ * the test itself, under the device hotplug lock every hot-add takes.
  *
  * Copyright (C) 2026 The memhp authors
  */
@@ -135,17 +135,12 @@ static void memhp_test_driver_managed_add_refuses_bad_name(struct kunit *test)
 
 /* ---- memory_hotplug.memmap_on_memory ---- */
 
-static void restore_memmap_mode(void *old)
-{
-	memmap_mode = (enum memmap_mode)(uintptr_t)old;
-}
-
-static void save_memmap_mode(struct kunit *test)
-{
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, restore_memmap_mode,
-						  (void *)(uintptr_t)memmap_mode));
-}
+/*
+ * memmap_mode and default_online_type are read by every hot-add, under the
+ * device hotplug lock: a test that changes them takes that lock, gathers
+ * what it checks and puts the old value back before it lets go, and only
+ * then judges (no assertion may leave with the lock held).
+ */
 
 #ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
 struct mode_case {
@@ -176,24 +171,38 @@ static void mode_desc(const struct mode_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(mode, mode_cases, mode_desc);
 
-/* memmap_on_memory takes a boolean or "force"; anything else changes nothing. */
+/*
+ * memmap_on_memory takes a boolean or "force"; anything else changes
+ * nothing, whichever mode was set before.
+ */
 static void memhp_test_memmap_on_memory_parses(struct kunit *test)
 {
+	static const enum memmap_mode starts[] = {
+		MEMMAP_ON_MEMORY, MEMMAP_ON_MEMORY_FORCE,
+	};
 	const struct mode_case *c = test->param_value;
-	enum memmap_mode before;
+	enum memmap_mode old, after;
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned int i;
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	save_memmap_mode(test);
-	memmap_mode = MEMMAP_ON_MEMORY;
-	before = memmap_mode;
-	KUNIT_EXPECT_EQ(test, c->ret, memmap_mode_set(c->input, NULL));
-	if (c->ret) {
-		KUNIT_EXPECT_EQ(test, before, memmap_mode);
-		return;
+	for (i = 0; i < ARRAY_SIZE(starts); i++) {
+		lock_device_hotplug();
+		old = memmap_mode;
+		memmap_mode = starts[i];
+		ret = memmap_mode_set(c->input, NULL);
+		after = memmap_mode;
+		memmap_mode_get(buf, NULL);
+		memmap_mode = old;
+		unlock_device_hotplug();
+
+		KUNIT_EXPECT_EQ(test, c->ret, ret);
+		if (c->ret)
+			KUNIT_EXPECT_EQ(test, starts[i], after);
+		else
+			KUNIT_EXPECT_STREQ(test, c->reads, buf);
 	}
-	memmap_mode_get(buf, NULL);
-	KUNIT_EXPECT_STREQ(test, c->reads, buf);
 }
 #endif
 
@@ -213,21 +222,29 @@ struct geometry_case {
 
 static const struct geometry_case geometry_cases[] = {
 	/* 32768 x 64 bytes = 2 MiB = 512 pages = one pageblock */
-	{ "x86-64, 128M blocks", { 32768, SZ_4K, 64, 512 }, 512, 512, true, true },
+	{ "x86-64, 128M blocks", { .block_pages = 32768, .page_bytes = SZ_4K,
+	    .struct_bytes = 64, .pageblock_pages = 512 }, 512, 512, true, true },
 	/* 524288 x 64 bytes = 32 MiB = 8192 pages = 16 pageblocks */
-	{ "x86-64, 2G blocks", { 524288, SZ_4K, 64, 512 }, 8192, 8192, true, true },
+	{ "x86-64, 2G blocks", { .block_pages = 524288, .page_bytes = SZ_4K,
+	    .struct_bytes = 64, .pageblock_pages = 512 }, 8192, 8192, true, true },
 	/* 32768 x 56 bytes = 448 pages: force pads it to 512 */
-	{ "56-byte struct page", { 32768, SZ_4K, 56, 512 }, 448, 512, false, true },
+	{ "56-byte struct page", { .block_pages = 32768, .page_bytes = SZ_4K,
+	    .struct_bytes = 56, .pageblock_pages = 512 }, 448, 512, false, true },
 	/* 32768 x 72 bytes = 576 pages: force pads it to 1024 */
-	{ "72-byte struct page", { 32768, SZ_4K, 72, 512 }, 576, 1024, false, true },
+	{ "72-byte struct page", { .block_pages = 32768, .page_bytes = SZ_4K,
+	    .struct_bytes = 72, .pageblock_pages = 512 }, 576, 1024, false, true },
 	/* 32760 x 64 bytes = 511.875 pages: 512 pages, but not whole ones */
-	{ "memmap not whole pages", { 32760, SZ_4K, 64, 512 }, 512, 512, false, false },
+	{ "memmap not whole pages", { .block_pages = 32760, .page_bytes = SZ_4K,
+	    .struct_bytes = 64, .pageblock_pages = 512 }, 512, 512, false, false },
 	/* 100 x 64 bytes = 6400 bytes, not whole pages: 2 pages, no use */
-	{ "tiny block, memmap not whole pages", { 100, SZ_4K, 64, 512 }, 2, 512, false, false },
+	{ "tiny block, memmap not whole pages", { .block_pages = 100, .page_bytes = SZ_4K,
+	    .struct_bytes = 64, .pageblock_pages = 512 }, 2, 512, false, false },
 	/* 256 x 64 bytes = 4 pages; padded to 512 it is more than the block */
-	{ "1M blocks", { 256, SZ_4K, 64, 512 }, 4, 512, false, false },
+	{ "1M blocks", { .block_pages = 256, .page_bytes = SZ_4K,
+	    .struct_bytes = 64, .pageblock_pages = 512 }, 4, 512, false, false },
 	/* 8192 x 64 bytes = 8 pages of 64K; a pageblock is the whole block */
-	{ "64K pages, 512M blocks", { 8192, SZ_64K, 64, 8192 }, 8, 8192, false, false },
+	{ "64K pages, 512M blocks", { .block_pages = 8192, .page_bytes = SZ_64K,
+	    .struct_bytes = 64, .pageblock_pages = 8192 }, 8, 8192, false, false },
 };
 
 static void geometry_desc(const struct geometry_case *c, char *desc)
@@ -258,49 +275,76 @@ static void memhp_test_memmap_geometry(struct kunit *test)
  * 128M block of 4K pages with a 64-byte struct page keeps its memmap in
  * 512 pages, and (2 MiB being one PMD) can carry it.
  */
-static void memhp_test_this_machine_memmap(struct kunit *test)
+static bool known_machine(void)
 {
-	if (!IS_ENABLED(CONFIG_X86_64) || BLK != SZ_128M ||
-	    sizeof(struct page) != 64 || pageblock_nr_pages != 512)
-		kunit_skip(test, "not x86-64 with 128M blocks, 64-byte pages, 2M pageblocks");
-	save_memmap_mode(test);
-	memmap_mode = MEMMAP_ON_MEMORY;
-	KUNIT_EXPECT_EQ(test, 512UL, block_memmap_pages());
-	KUNIT_EXPECT_TRUE(test, mhp_supports_memmap_on_memory());
-	memmap_mode = MEMMAP_ON_MEMORY_FORCE;
-	KUNIT_EXPECT_EQ(test, 512UL, block_memmap_pages());
-	KUNIT_EXPECT_TRUE(test, mhp_supports_memmap_on_memory());
-	memmap_mode = MEMMAP_IN_BOOT_MEMORY;
-	KUNIT_EXPECT_FALSE(test, mhp_supports_memmap_on_memory());
+	return IS_ENABLED(CONFIG_X86_64) && BLK == SZ_128M &&
+	       sizeof(struct page) == 64 && pageblock_nr_pages == 512;
 }
 
-/* A block's altmap spans the block and lends it its memmap pages. */
+#define UNKNOWN_MACHINE "not x86-64 with 128M blocks, 64-byte pages, 2M pageblocks"
+
+static void memhp_test_this_machine_memmap(struct kunit *test)
+{
+	unsigned long on_pages, force_pages;
+	bool on_ok, force_ok, boot_ok;
+	enum memmap_mode old;
+
+	if (!known_machine())
+		kunit_skip(test, UNKNOWN_MACHINE);
+	lock_device_hotplug();
+	old = memmap_mode;
+	memmap_mode = MEMMAP_ON_MEMORY;
+	on_pages = block_memmap_pages();
+	on_ok = mhp_supports_memmap_on_memory();
+	memmap_mode = MEMMAP_ON_MEMORY_FORCE;
+	force_pages = block_memmap_pages();
+	force_ok = mhp_supports_memmap_on_memory();
+	memmap_mode = MEMMAP_IN_BOOT_MEMORY;
+	boot_ok = mhp_supports_memmap_on_memory();
+	memmap_mode = old;
+	unlock_device_hotplug();
+
+	KUNIT_EXPECT_EQ(test, 512UL, on_pages);
+	KUNIT_EXPECT_TRUE(test, on_ok);
+	KUNIT_EXPECT_EQ(test, 512UL, force_pages);
+	KUNIT_EXPECT_TRUE(test, force_ok);
+	KUNIT_EXPECT_FALSE(test, boot_ok);
+}
+
+/*
+ * A block's altmap spans the block and lends it its memmap pages (512 on
+ * the known machine).
+ */
 static void memhp_test_block_altmap_spans_the_block(struct kunit *test)
 {
-	struct vmem_altmap *a;
+	struct vmem_altmap *a, *b;
+	enum memmap_mode old;
 
-	save_memmap_mode(test);
+	if (!known_machine())
+		kunit_skip(test, UNKNOWN_MACHINE);
+	lock_device_hotplug();
+	old = memmap_mode;
 	memmap_mode = MEMMAP_ON_MEMORY;
 	a = block_altmap_new(4 * BLK, MHP_OFFLINE_INACCESSIBLE);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_EQ(test, PHYS_PFN(4 * BLK), a->base_pfn);
-	KUNIT_EXPECT_EQ(test, PHYS_PFN(5 * BLK) - 1, a->end_pfn);
-	KUNIT_EXPECT_EQ(test, block_memmap_pages(), a->free);
-	KUNIT_EXPECT_EQ(test, 0UL, a->alloc);
-	KUNIT_EXPECT_TRUE(test, a->inaccessible);
+	b = block_altmap_new(4 * BLK, MHP_NONE);
+	memmap_mode = old;
+	unlock_device_hotplug();
+
+	if (a && b) {
+		KUNIT_EXPECT_EQ(test, PHYS_PFN(4 * BLK), a->base_pfn);
+		KUNIT_EXPECT_EQ(test, PHYS_PFN(5 * BLK) - 1, a->end_pfn);
+		KUNIT_EXPECT_EQ(test, 512UL, a->free);
+		KUNIT_EXPECT_EQ(test, 0UL, a->alloc);
+		KUNIT_EXPECT_TRUE(test, a->inaccessible);
+		KUNIT_EXPECT_FALSE(test, b->inaccessible);
+	} else {
+		KUNIT_FAIL(test, "block_altmap_new() returned NULL");
+	}
 	kfree(a);
-	a = block_altmap_new(4 * BLK, MHP_NONE);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_EXPECT_FALSE(test, a->inaccessible);
-	kfree(a);
+	kfree(b);
 }
 
 /* ---- default online type ---- */
-
-static void restore_online_type(void *old)
-{
-	default_online_type = (int)(uintptr_t)old;
-}
 
 /* Each Kconfig choice of the default, and the online type it stands for. */
 static const struct {
@@ -319,8 +363,9 @@ static const struct {
  */
 static void memhp_test_default_online_type_follows_setter(struct kunit *test)
 {
+	enum mmop expect = MMOP_OFFLINE, unset, movable, offline;
 	unsigned int i, chosen = 0;
-	enum mmop expect = MMOP_OFFLINE;
+	int old;
 
 	for (i = 0; i < ARRAY_SIZE(kconfig_defaults); i++) {
 		if (kconfig_defaults[i].chosen) {
@@ -329,15 +374,21 @@ static void memhp_test_default_online_type_follows_setter(struct kunit *test)
 		}
 	}
 	KUNIT_ASSERT_EQ(test, 1U, chosen);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, restore_online_type,
-						  (void *)(uintptr_t)default_online_type));
+
+	lock_device_hotplug();
+	old = default_online_type;
 	default_online_type = -1;
-	KUNIT_EXPECT_EQ(test, expect, mhp_get_default_online_type());
+	unset = mhp_get_default_online_type();
 	mhp_set_default_online_type(MMOP_ONLINE_MOVABLE);
-	KUNIT_EXPECT_EQ(test, MMOP_ONLINE_MOVABLE, mhp_get_default_online_type());
+	movable = mhp_get_default_online_type();
 	mhp_set_default_online_type(MMOP_OFFLINE);
-	KUNIT_EXPECT_EQ(test, MMOP_OFFLINE, mhp_get_default_online_type());
+	offline = mhp_get_default_online_type();
+	default_online_type = old;
+	unlock_device_hotplug();
+
+	KUNIT_EXPECT_EQ(test, expect, unset);
+	KUNIT_EXPECT_EQ(test, MMOP_ONLINE_MOVABLE, movable);
+	KUNIT_EXPECT_EQ(test, MMOP_OFFLINE, offline);
 }
 
 /* ---- pfn_to_online_page ---- */

@@ -31,8 +31,10 @@ die() { echo "kbuild.sh: error: $*" >&2; exit 1; }
 
 # Every CONFIG_X=v / "# CONFIG_X is not set" of the fragments must hold in .config.
 verify_config() {
-	local bad=0 line opt want got
-	cat $FRAGS | while IFS= read -r line; do
+	local line opt want got misses
+	# (every miss is named; the count is taken once the loop is done, so no
+	# reader quits early under pipefail)
+	misses=$(cat $FRAGS | while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
 			opt=${line%%=*} want=${line#*=} ;;
@@ -45,10 +47,11 @@ verify_config() {
 		[ -z "$got" ] && [ "$want" = n ] && got=n
 		if [ "$got" != "$want" ]; then
 			echo "kbuild.sh: error: $opt=$want requested by kernel/configs, .config has '${got:-<absent>}'" >&2
-			echo bad
+			echo "$opt"
 		fi
-	done | grep -q . && die "config for $IMPL is missing requested options (see above)"
-	return 0
+	done)
+	[ -z "$misses" ] ||
+		die "config for $IMPL is missing requested options: $(echo $misses)"
 }
 
 configure() {
@@ -93,7 +96,7 @@ TESTMOD=$OUT/testmod
 mkdir -p "$TESTMOD"
 cp -p "$TOP/tools/testing/selftests/memory-hotplug/memory_notify_log.c" "$TESTMOD/"
 echo "obj-m := memory_notify_log.o" >"$TESTMOD/Kbuild"
-kmake M="$TESTMOD" modules >>"$OBJ/build.log" 2>&1 &&
+kmake M="$TESTMOD" W=1 KCFLAGS=-Werror modules >>"$OBJ/build.log" 2>&1 &&
 	kmake M="$TESTMOD" INSTALL_MOD_PATH="$OUT/modroot" modules_install \
 		>>"$OBJ/build.log" 2>&1 ||
 	die "the selftests' module memory_notify_log.c does not build for $IMPL (see $OBJ/build.log)"

@@ -28,6 +28,9 @@ OBJ=$BUILD/ours/obj
 files=$(cd "$TOP" && git ls-files -- 'mm/*.c' 'mm/*.h' 'drivers/*.c' 'drivers/*.h' \
 	'include/*.h' 2>/dev/null)
 objs=$(for f in $files; do case $f in *.c) echo "${f%.c}.o" ;; esac; done)
+# the selftests' test module (built outside the tree by kbuild.sh, in
+# build/ours/testmod): checkpatch and kernel-doc here, W=1 + sparse below
+testmod=tools/testing/selftests/memory-hotplug/memory_notify_log.c
 problems=0
 steps=${*:-checkpatch build kernel-doc rst}
 for s in $steps; do
@@ -95,10 +98,10 @@ checkpatch_file()
 }
 
 if want checkpatch; then
-	for f in $files; do
+	for f in $files $testmod; do
 		checkpatch_file "$f"
 	done
-	echo "lint: checkpatch --strict on $(echo $files | wc -w) files"
+	echo "lint: checkpatch --strict on $(echo $files $testmod | wc -w) files"
 fi
 
 if want build; then
@@ -118,7 +121,17 @@ if want build; then
 		{ echo "$out" | grep -iE 'error|not found|No rule' || echo "$out"; } |
 			tail -n 5 | cut -c1-160 | sed 's/^/lint:     /'
 	fi
-	echo "lint: W=1 + sparse on $(echo $objs | wc -w) objects"
+	# the test module, rebuilt with the same checks
+	touch "$BUILD/ours/testmod/${testmod##*/}"
+	out=$(kmake M="$BUILD/ours/testmod" W=1 C=2 modules 2>&1)
+	rc=$?
+	warn=$(echo "$out" | grep -E 'warning:|error:' || true)
+	if [ -n "$warn" ]; then
+		echo "$warn" | sed 's/^/lint: W=1\/sparse: /'
+		problems=$((problems + $(echo "$warn" | wc -l)))
+	fi
+	[ "$rc" -eq 0 ] || problem "W=1/sparse: make M=testmod exits $rc"
+	echo "lint: W=1 + sparse on $(echo $objs | wc -w) objects and the test module"
 	# put the objects back as the normal build makes them
 	out=$(kmake $objs 2>&1) || {
 		problem "rebuilding our objects without W=1 fails:"
@@ -127,7 +140,7 @@ if want build; then
 fi
 
 if want kernel-doc; then
-	for f in $files; do
+	for f in $files $testmod; do
 		doc=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$f" 2>&1)
 		rc=$?
 		doc=$(echo "$doc" | grep -v '^Warning: Sphinx' | grep . || true)
@@ -137,7 +150,7 @@ if want kernel-doc; then
 		echo "$doc" | sed 's/^/lint: kernel-doc: /'
 		problems=$((problems + $(echo "$doc" | wc -l)))
 	done
-	echo "lint: kernel-doc -Wall on $(echo $files | wc -w) files"
+	echo "lint: kernel-doc -Wall on $(echo $files $testmod | wc -w) files"
 fi
 
 if want rst; then

@@ -225,7 +225,11 @@ class Qmp:
                                             max(left, 0))
                 if not ready:
                     return "QEMU took no input for the whole timeout"
-                data = data[self.sock.send(data):]
+                # never more than the socket takes now: a blocking send
+                # of the rest could outlast the deadline
+                data = data[self.sock.send(data, socket.MSG_DONTWAIT):]
+            except BlockingIOError:
+                continue
             except (OSError, ValueError) as err:
                 return str(err)
         return None
@@ -266,8 +270,8 @@ def expand_aml(qemu_args):
                 os.path.getmtime(out) < os.path.getmtime(src):
             try:
                 subprocess.run(["iasl", "-p", out[:-4], src], check=True,
-                               stdout=subprocess.DEVNULL)
-            except (OSError, subprocess.CalledProcessError) as err:
+                               stdout=subprocess.DEVNULL, timeout=120)
+            except (OSError, subprocess.SubprocessError) as err:
                 raise GuestError("iasl could not compile %s (%s)" %
                                  (os.path.relpath(src, TOP), err))
         return out
@@ -515,17 +519,19 @@ class Guest:
 
 def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
          console_ok=None):
-    """Boot one guest and serve it to its end; the stopped Guest.  Never
-    raises: what went wrong is in guest.failure().  CONSOLE_OK: a regular
-    expression of console lines that are not a problem in this boot."""
+    """Boot one guest and serve it to its end; the stopped Guest.  Once its
+    log is open it never raises: what went wrong is in guest.failure() (a
+    log that cannot be opened raises OSError, which run_scenario() turns
+    into a failed case).  CONSOLE_OK: a regular expression of console lines
+    that are not a problem in this boot."""
     guest = Guest(impl, name, qemu_args, append, log_path, echo=echo)
-    if console_ok:
-        guest.console_ok = re.compile(console_ok)
     # how long QEMU may take to end by itself: a guest that finished
     # reboots, one that is going down gets time to print its last words,
     # a hung one (or a Ctrl-C) is stopped at once
     grace = 0
     try:
+        if console_ok:
+            guest.console_ok = re.compile(console_ok)
         guest.start()
         if guest.serve(timeout):
             grace = 20

@@ -280,13 +280,21 @@ def checkpatch(src, patch):
     # Debian's python3 first: checkpatch runs scripts/spdxcheck.py, which
     # needs python3-ply and python3-git (make deps installs them).
     env = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""))
-    res = subprocess.run(["perl", "scripts/checkpatch.pl", "--strict",
-                          "--terse", "--showfile", patch], cwd=src, env=env,
-                         text=True, capture_output=True)
+    try:
+        res = subprocess.run(["perl", "scripts/checkpatch.pl", "--strict",
+                              "--terse", "--showfile", patch], cwd=src,
+                             env=env, text=True, capture_output=True,
+                             timeout=600)
+    except (OSError, subprocess.SubprocessError) as err:
+        return ["checkpatch did not run: %s" % err], []
     problems, accepted, rules = [], [], allowed_findings()
     problems += ["checkpatch said on stderr: " + ln
                  for ln in res.stderr.splitlines()[-3:]]
-    total = 0
+    # a checkpatch that died is a problem, never a clean result: it exits
+    # 0 or 1 and ends with its "total:" line
+    if res.returncode not in (0, 1):
+        problems.append("checkpatch exited %d" % res.returncode)
+    total, findings = None, 0
     for line in res.stdout.splitlines():
         m = re.match(r"^total: (\d+) errors, (\d+) warnings, (\d+) checks", line)
         if m:
@@ -294,6 +302,7 @@ def checkpatch(src, patch):
         m = re.match(r"^(\S*?):\d+: (ERROR|WARNING|CHECK): (.*)$", line)
         if not m:
             continue
+        findings += 1
         where = m.group(1)
         if not where or where.endswith(".patch"):
             where, line = "commit message", "commit message: " + \
@@ -304,10 +313,12 @@ def checkpatch(src, patch):
             accepted.append("%s (accepted: %s)" % (line, why))
         else:
             problems.append(line)
-    if total != len(problems) + len(accepted):
+    if total is None:
+        problems.append("checkpatch printed no total: line: %s" %
+                        res.stdout.strip()[-300:])
+    elif total != findings:
         problems.append("checkpatch counted %s findings, %d understood: %s" %
-                        (total, len(problems) + len(accepted),
-                         res.stdout.strip()[-300:]))
+                        (total, findings, res.stdout.strip()[-300:]))
     return problems, accepted
 
 

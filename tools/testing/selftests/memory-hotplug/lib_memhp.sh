@@ -85,8 +85,10 @@ new_blocks()
 	done
 }
 
-state_of() { cat $MEM/memory$1/state; }
-zones_of() { cat $MEM/memory$1/valid_zones; }
+# state_of BLOCK, zones_of BLOCK: the block's state and valid_zones (read
+# with the shell's own read: no process per call, which counts under TCG)
+state_of() { local v; read -r v <$MEM/memory$1/state && echo "$v"; }
+zones_of() { local v; read -r v <$MEM/memory$1/valid_zones && echo "$v"; }
 
 # all_in_state STATE BLOCK...: every block is in STATE.
 all_in_state()

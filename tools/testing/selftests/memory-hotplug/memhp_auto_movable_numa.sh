@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# p. auto-movable on two nodes of unequal size (768M + 256M), ratio 100:
+# ac. auto-movable on two nodes of unequal size (768M + 256M), ratio 100:
 #    with auto_movable_numa_aware=Y a DIMM may go Movable only if the ratio
 #    holds both over the whole machine and on its own node; with N only the
 #    whole machine counts.  The switch is flipped at run time, in one boot.

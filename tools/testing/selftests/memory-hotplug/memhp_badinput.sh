@@ -14,8 +14,12 @@ ktap_print_header
 
 snapshot()
 {
-	local b
-	for b in $(blocks); do echo "$b $(state_of $b) $(zones_of $b)"; done
+	local b s z
+	for b in $(blocks); do
+		read -r s <$MEM/memory$b/state
+		read -r z <$MEM/memory$b/valid_zones
+		echo "$b $s $z"
+	done
 	cat $MEM/auto_online_blocks
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# n. Boot-time ZONE_MOVABLE (movablecore=512M): the zone holds the top of
+# aa. Boot-time ZONE_MOVABLE (movablecore=512M): the zone holds the top of
 #    RAM, its start rounded up to the next 4 MiB boundary (the largest buddy
 #    block, so Movable gets at most 1023 pages less than asked for); a boot
 #    block inside it is Movable only, offlines, and a plain "online" puts it

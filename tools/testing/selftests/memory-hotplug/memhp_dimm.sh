@@ -73,8 +73,7 @@ check "Movable spans $span0 pages again, as before the plug (with it: $span1)" \
 # d1 keeps two kernel-zone blocks; ZONE_NORMAL exists only there (boot
 # memory is all below 4G), so kernel allocations land in them.  Make some.
 online_blocks online_movable ${M[@]}
-mkdir -p /tmp/pin
-for i in $(seq 3000); do mkdir /tmp/pin/$i; done
+mkdir -p /tmp/pin/{1..3000}
 qmp device_del '{"id": "d1"}'
 status=
 for i in 1 2 3 4 5 6 7 8; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# o. movable_node with the default contig-zones policy: boot memory (which
+# ab. movable_node with the default contig-zones policy: boot memory (which
 #    the firmware does not mark hot-pluggable) stays in the kernel zones; a
 #    hot-added block that touches no zone goes to ZONE_MOVABLE on a plain
 #    "online" and lists Movable before the kernel zone; online_kernel is

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# u. offlining kernel-zone memory under churn: a DIMM's blocks are onlined
+# ae. offlining kernel-zone memory under churn: a DIMM's blocks are onlined
 #    online_kernel (ZONE_NORMAL) while page cache and anonymous memory come
 #    and go in them nonstop - new folios that wait in the per-CPU LRU
 #    batches before they reach the LRU.  The blocks are offlined and

@@ -11,7 +11,8 @@
 #    small bound of where they were after the first cycle; the numbers are
 #    printed.  kmemleak scans once it is over.
 #    memhp_sections_mom.sh runs 32 cycles with memmap_on_memory=1,
-#    memhp_sections_race.sh 32 with compaction racing them.
+#    memhp_sections_race.sh 32 with compaction racing them; those two boot
+#    without kmemleak.
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0

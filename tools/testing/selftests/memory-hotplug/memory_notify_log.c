@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * memory_notify_log.c - a memory notifier that writes down what it is told
- *
+/**
  * DOC: memory notifier event log (selftest module)
  *
  * The notifier error-injection module can refuse MEM_GOING_ONLINE and
  * MEM_GOING_OFFLINE, but not MEM_PREPARE_ONLINE, and it does not show which
  * events a subscriber receives, in which order, for which range.  This
- * module registers a memory notifier at the highest priority, so it hears
- * every event before any other subscriber can stop the chain, and keeps a
- * log of them in debugfs, memory_notify_log/:
+ * module registers two memory notifiers: one at the highest priority that
+ * hears every event before any other subscriber can stop the chain, and
+ * keeps a log of them; one at the lowest that refuses the event it is told
+ * to, after every other subscriber has had it (so none of them misses an
+ * event, whichever one is refused).  Both work through debugfs,
+ * memory_notify_log/:
  *
  *   log   one line per event, oldest first:
  *           NAME start_pfn nr_pages
@@ -19,8 +20,9 @@
  *         (numbers in hex with 0x, names without MEM_).  A write of
  *         anything empties it.  Past LOG_MAX lines it keeps the oldest and
  *         ends with "overflow".
- *   fail  "NAME ERRNO" (ERRNO negative) makes this notifier refuse event
- *         NAME with ERRNO until "none" is written; reads back the setting.
+ *   fail  "NAME ERRNO" (ERRNO negative) makes the last notifier refuse
+ *         event NAME with ERRNO until "none" is written; reads back the
+ *         setting.
  *
  * The log is taken under log_lock; the callbacks of the memory chain may
  * sleep, so a mutex will do.
@@ -87,6 +89,13 @@ static int log_event(struct notifier_block *nb, unsigned long action,
 	} else {
 		log_overflow = true;
 	}
+	return NOTIFY_OK;
+}
+
+static int refuse_event(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	guard(mutex)(&log_lock);
 	if (fail_action >= 0 && action == (unsigned long)fail_action)
 		return notifier_from_errno(fail_errno);
 	return NOTIFY_OK;
@@ -95,6 +104,11 @@ static int log_event(struct notifier_block *nb, unsigned long action,
 static struct notifier_block log_nb = {
 	.notifier_call = log_event,
 	.priority = INT_MAX,
+};
+
+static struct notifier_block refuse_nb = {
+	.notifier_call = refuse_event,
+	.priority = INT_MIN,
 };
 
 static int log_show(struct seq_file *m, void *v)
@@ -220,12 +234,22 @@ static int __init memory_notify_log_init(void)
 	debugfs_create_file("fail", 0600, debug_dir, NULL, &fail_fops);
 	ret = register_memory_notifier(&log_nb);
 	if (ret)
-		debugfs_remove_recursive(debug_dir);
+		goto err_debugfs;
+	ret = register_memory_notifier(&refuse_nb);
+	if (ret)
+		goto err_log_nb;
+	return 0;
+
+err_log_nb:
+	unregister_memory_notifier(&log_nb);
+err_debugfs:
+	debugfs_remove_recursive(debug_dir);
 	return ret;
 }
 
 static void __exit memory_notify_log_exit(void)
 {
+	unregister_memory_notifier(&refuse_nb);
 	unregister_memory_notifier(&log_nb);
 	debugfs_remove_recursive(debug_dir);
 }
