@@ -291,7 +291,7 @@ def checkpatch(src, patch):
     problems += ["checkpatch said on stderr: " + ln
                  for ln in res.stderr.splitlines()[-3:]]
     # a checkpatch that died is a problem, never a clean result: it exits
-    # 0 or 1 and ends with its "total:" line
+    # 0 when clean (in --terse mode silently) or 1 after its "total:" line
     if res.returncode not in (0, 1):
         problems.append("checkpatch exited %d" % res.returncode)
     total, findings = None, 0
@@ -313,10 +313,11 @@ def checkpatch(src, patch):
             accepted.append("%s (accepted: %s)" % (line, why))
         else:
             problems.append(line)
-    if total is None:
+    silent_clean = res.returncode == 0 and not res.stdout.strip()
+    if total is None and not silent_clean:
         problems.append("checkpatch printed no total: line: %s" %
                         res.stdout.strip()[-300:])
-    elif total != findings:
+    elif total is not None and total != findings:
         problems.append("checkpatch counted %s findings, %d understood: %s" %
                         (total, findings, res.stdout.strip()[-300:]))
     return problems, accepted
