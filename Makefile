@@ -17,11 +17,13 @@
 #
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
 #   T="dimm probe"         run only these scenarios
+#   FAULTS=all             fault injection scenarios fail every step, not a subset
 #   JOBS=N                 parallel build jobs
 
 IMPL ?= ours
 T ?=
 export MEMHP_BUILD ?= $(CURDIR)/build
+export MEMHP_APPEND := $(if $(FAULTS),memhp.faults=$(FAULTS))
 ifdef BASE_SHA256
 export MEMHP_BASE_SHA256 := $(BASE_SHA256)
 endif
@@ -44,7 +46,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,22p' Makefile
+	@sed -n '3,23p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"

@@ -61,11 +61,20 @@
  * the pageblock checked is read.  A contiguous zone speaks for its current
  * span only, so its shortcut still wants the pfn inside the span and its
  * section online.
+ *
+ * Fault injection: every step of add, online, offline and remove that can
+ * fail is marked ALLOW_ERROR_INJECTION(), here, in the online and offline
+ * files, in mm/sparse_hotplug.c, drivers/base/memory.c and the ACPI memory
+ * device driver, so that fail_function can make it fail on demand.  Such a step
+ * does nothing when it fails (an injected failure skips it entirely), and
+ * its caller undoes the steps before it; a marked static function is
+ * noinline, or the probe would miss the copies inlined into its callers.
  */
 
 #define pr_fmt(fmt) "memhp: " fmt
 
 #include <linux/cpu.h>
+#include <linux/error-injection.h>
 #include <linux/firmware-map.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
@@ -491,8 +500,10 @@ static bool altmap_fits(struct vmem_altmap *altmap, unsigned long pfn,
  * @nr_pages: number of pages, subsection aligned.
  * @params: page protection, and optional altmap and ZONE_DEVICE pagemap.
  *
- * The sections stay offline; a failure leaves the sections added before it
- * in place, for the caller's arch_remove_memory() to undo.
+ * The sections stay offline.  All or nothing: when one section cannot be
+ * added, the ones this call added before it are removed again, so the
+ * caller has nothing of the range to undo (arch_add_memory() callers do
+ * not call arch_remove_memory() after a failure).
  *
  * Context: Process context, mem_hotplug_lock held for writing.
  * Return: 0, -EINVAL for a bad range, pgprot or altmap, or the error of
@@ -501,7 +512,7 @@ static bool altmap_fits(struct vmem_altmap *altmap, unsigned long pfn,
 int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		struct mhp_params *params)
 {
-	const unsigned long end = pfn + nr_pages;
+	const unsigned long start = pfn, end = pfn + nr_pages;
 	unsigned long chunk;
 	int ret = 0;
 
@@ -516,13 +527,17 @@ int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 	if (params->altmap)
 		params->altmap->alloc = 0;
 
-	for (; pfn < end && !ret; pfn += chunk) {
+	for (; pfn < end; pfn += chunk) {
 		chunk = to_section_end(pfn, end);
 		ret = sparse_add_section(nid, pfn, chunk, params->altmap,
 					 params->pgmap);
+		if (ret)
+			break;
 		cond_resched();
 	}
 	vmemmap_populate_print_last();
+	if (ret)
+		__remove_pages(start, pfn - start, params->altmap, params->pgmap);
 	return ret;
 }
 
@@ -607,7 +622,7 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
  * Return: 1 when the node was offline (the caller publishes it later),
  * 0 when it already was online, -ENOMEM.
  */
-static int prepare_node(int nid)
+static noinline int prepare_node(int nid)
 {
 	struct pglist_data *pgdat = NODE_DATA(nid);
 
@@ -620,9 +635,10 @@ static int prepare_node(int nid)
 	build_all_zonelists(pgdat);
 	return 1;
 }
+ALLOW_ERROR_INJECTION(prepare_node, ERRNO);
 
 /* Mark a prepared node online and give it its sysfs device. */
-static int publish_node(int nid)
+static noinline int publish_node(int nid)
 {
 	int ret;
 
@@ -634,6 +650,7 @@ static int publish_node(int nid)
 	}
 	return ret;
 }
+ALLOW_ERROR_INJECTION(publish_node, ERRNO);
 
 /**
  * try_online_node() - bring a node without memory online
@@ -707,7 +724,7 @@ struct hotadd {
 	bool new_node;		/* prepare_node() had to set the node up */
 };
 
-static struct vmem_altmap *block_altmap_new(u64 start, mhp_t flags)
+static noinline struct vmem_altmap *block_altmap_new(u64 start, mhp_t flags)
 {
 	const struct vmem_altmap layout = {
 		.base_pfn = PHYS_PFN(start),
@@ -718,10 +735,11 @@ static struct vmem_altmap *block_altmap_new(u64 start, mhp_t flags)
 
 	return kmemdup(&layout, sizeof(layout), GFP_KERNEL);
 }
+ALLOW_ERROR_INJECTION(block_altmap_new, NULL);
 
 /* Map @size bytes at @start and create their memory block devices. */
-static int map_with_devices(const struct hotadd *ha, u64 start, u64 size,
-			    struct vmem_altmap *altmap)
+static noinline int map_with_devices(const struct hotadd *ha, u64 start,
+				     u64 size, struct vmem_altmap *altmap)
 {
 	struct mhp_params params = {
 		.pgprot = pgprot_mhp(PAGE_KERNEL),
@@ -737,6 +755,7 @@ static int map_with_devices(const struct hotadd *ha, u64 start, u64 size,
 		arch_remove_memory(start, size, altmap, NULL);
 	return ret;
 }
+ALLOW_ERROR_INJECTION(map_with_devices, ERRNO);
 
 /* Detach the altmap from the block at @start; the caller frees it. */
 static struct vmem_altmap *detach_block_altmap(u64 start)
@@ -809,7 +828,7 @@ static int map_range(const struct hotadd *ha)
 	return map_with_devices(ha, ha->start, ha->size, NULL);
 }
 
-static int memblock_learn(const struct hotadd *ha)
+static noinline int memblock_learn(const struct hotadd *ha)
 {
 	enum memblock_flags flags = MEMBLOCK_NONE;
 
@@ -819,6 +838,7 @@ static int memblock_learn(const struct hotadd *ha)
 		flags = MEMBLOCK_DRIVER_MANAGED;
 	return memblock_add_node(ha->start, ha->size, ha->nid, flags);
 }
+ALLOW_ERROR_INJECTION(memblock_learn, ERRNO);
 
 static void memblock_forget(u64 start, u64 size)
 {
@@ -878,7 +898,7 @@ static int auto_online_block(struct memory_block *mem, void *arg)
 	return device_online(&mem->dev);
 }
 
-static int resolve_target(struct hotadd *ha)
+static noinline int resolve_target(struct hotadd *ha)
 {
 	if (ha->flags & MHP_NID_IS_MGID) {
 		ha->group = memory_group_find_by_id(ha->nid);
@@ -890,6 +910,7 @@ static int resolve_target(struct hotadd *ha)
 		return -EINVAL;
 	return 0;
 }
+ALLOW_ERROR_INJECTION(resolve_target, ERRNO);
 
 /**
  * add_memory_resource() - add the memory of an already claimed resource
@@ -935,7 +956,8 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 }
 
 /* Claim [start, start + size) in iomem_resource as (busy) System RAM. */
-static struct resource *claim_range(u64 start, u64 size, const char *name)
+static noinline struct resource *claim_range(u64 start, u64 size,
+					     const char *name)
 {
 	unsigned long flags = IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY;
 	struct resource *res;
@@ -955,6 +977,7 @@ static struct resource *claim_range(u64 start, u64 size, const char *name)
 	}
 	return res;
 }
+ALLOW_ERROR_INJECTION(claim_range, ERRNO);
 
 static void unclaim_range(struct resource *res)
 {
@@ -1084,7 +1107,7 @@ static void __remove_offline_range(u64 start, u64 size,
 		try_offline_node(s->nid);
 }
 
-static int try_remove_memory(u64 start, u64 size)
+static noinline int try_remove_memory(u64 start, u64 size)
 {
 	struct removal_survey s = { .nid = NUMA_NO_NODE };
 	int ret;
@@ -1108,6 +1131,7 @@ static int try_remove_memory(u64 start, u64 size)
 	mem_hotplug_done();
 	return 0;
 }
+ALLOW_ERROR_INJECTION(try_remove_memory, ERRNO);
 
 /**
  * __remove_memory() - remove a range whose blocks are all offline

@@ -52,6 +52,7 @@
 
 #define pr_fmt(fmt) "memhp: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/compaction.h>
 #include <linux/cpuset.h>
@@ -352,7 +353,7 @@ static void upper_half_fn(struct work_struct *work)
  * One sweep over the range, on two CPUs when there are two.
  * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
  */
-static int migrate_range(const struct offline_op *op)
+static noinline int migrate_range(const struct offline_op *op)
 {
 	unsigned long mid = ALIGN_DOWN(op->start + (op->end - op->start) / 2,
 				       pageblock_nr_pages);
@@ -378,6 +379,7 @@ static int migrate_range(const struct offline_op *op)
 		return ret;
 	return upper.ret;
 }
+ALLOW_ERROR_INJECTION(migrate_range, ERRNO);
 
 #ifdef CONFIG_HUGETLB_PAGE
 static unsigned long smallest_huge_page(void)
@@ -398,7 +400,7 @@ static unsigned long smallest_huge_page(void)
  * for migration.  Return: 0, or -EBUSY for a free folio that must stay
  * (the pool has no other page for a reservation).
  */
-static int dissolve_free_huge(const struct offline_op *op)
+static noinline int dissolve_free_huge(const struct offline_op *op)
 {
 	unsigned long step = smallest_huge_page(), pfn;
 	struct folio *folio;
@@ -414,6 +416,7 @@ static int dissolve_free_huge(const struct offline_op *op)
 	}
 	return 0;
 }
+ALLOW_ERROR_INJECTION(dissolve_free_huge, ERRNO);
 #else
 static int dissolve_free_huge(const struct offline_op *op)
 {
@@ -437,7 +440,7 @@ static bool poison_seen(void)
 }
 
 /* Until every page is free or skippable; see the DOC block. */
-static int evacuate(struct offline_op *op)
+static noinline int evacuate(struct offline_op *op)
 {
 	bool sweep = poison_seen();
 	int ret;
@@ -466,6 +469,7 @@ static int evacuate(struct offline_op *op)
 	}
 	return 0;
 }
+ALLOW_ERROR_INJECTION(evacuate, ERRNO);
 
 /* ------------------------------------------------------------------------
  * Steps 2 and 5, and the way back
@@ -494,7 +498,7 @@ static int isolate_range(struct offline_op *op, int report)
  * do anyway for memory in use) and isolation is tried once more; empty
  * memory isolates at the first try and never pays for the flush.
  */
-static int isolate(struct offline_op *op)
+static noinline int isolate(struct offline_op *op)
 {
 	int ret;
 
@@ -509,6 +513,7 @@ static int isolate(struct offline_op *op)
 		allow_allocations(op);
 	return ret;
 }
+ALLOW_ERROR_INJECTION(isolate, ERRNO);
 
 static void unisolate(struct offline_op *op)
 {
@@ -623,6 +628,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	take_offline(&op, group);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(offline_pages, ERRNO);
 
 #ifdef CONFIG_MEMORY_HOTPLUG_KUNIT_TEST
 #include "tests/memory_hotplug_offline_kunit.h"

@@ -34,6 +34,7 @@
 
 #define pr_fmt(fmt) "memhp: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/compaction.h>
@@ -431,6 +432,7 @@ int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
 		online_mem_sections(pfn, pfn + ALIGN_DOWN(nr_pages, PAGES_PER_SECTION));
 	return 0;
 }
+ALLOW_ERROR_INJECTION(mhp_init_memmap_on_memory, ERRNO);
 
 /**
  * mhp_deinit_memmap_on_memory() - undo mhp_init_memmap_on_memory()
@@ -496,8 +498,6 @@ static void populate_range(struct zone *zone, struct memory_group *group,
 	zone->nr_isolate_pageblock += arg->nr_pages / pageblock_nr_pages;
 	spin_unlock_irqrestore(&zone->lock, flags);
 
-	if (first_pages)
-		setup_zone_pageset(zone);
 	release_to_buddy(pfn, end);
 	adjust_present_page_count(pfn_to_page(pfn), group, arg->nr_pages);
 	apply_online_states(arg);
@@ -515,8 +515,9 @@ static void populate_range(struct zone *zone, struct memory_group *group,
  *
  * Context: Process context, mem_hotplug_lock held for writing, under the
  * device hotplug lock.
- * Return: 0; -EINVAL for a misaligned range; or the errno of a
- * MEM_GOING_ONLINE veto, after which nothing has changed.
+ * Return: 0; -EINVAL for a misaligned range; -ENOMEM when a zone's first
+ * pages get no per-CPU pagesets; or the errno of a MEM_GOING_ONLINE veto.
+ * Nothing has changed after an error.
  */
 int online_pages(unsigned long pfn, unsigned long nr_pages,
 		 struct zone *zone, struct memory_group *group)
@@ -537,8 +538,15 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 	if (ret) {
 		pr_debug("online of pfns %#lx-%#lx vetoed: %d\n",
 			 pfn, pfn + nr_pages - 1, ret);
-		remove_pfn_range_from_zone(zone, pfn, nr_pages);
-		return ret;
+		goto err_remove;
+	}
+	/* the zone's first pages: it needs per-CPU pagesets of its own */
+	if (!populated_zone(zone)) {
+		ret = setup_zone_pageset(zone);
+		if (ret) {
+			memory_notify(MEM_CANCEL_ONLINE, &arg);
+			goto err_remove;
+		}
 	}
 	populate_range(zone, group, &arg);
 	/* every pfn of the grown span is online in this zone again */
@@ -549,4 +557,9 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 	refresh_after_online(zone);
 	memory_notify(MEM_ONLINE, &arg);
 	return 0;
+
+err_remove:
+	remove_pfn_range_from_zone(zone, pfn, nr_pages);
+	return ret;
 }
+ALLOW_ERROR_INJECTION(online_pages, ERRNO);

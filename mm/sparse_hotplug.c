@@ -44,6 +44,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/error-injection.h>
 #include <linux/memory_hotplug.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -164,9 +165,10 @@ static unsigned long part_memmap_pages(unsigned long pfn, unsigned long nr,
 	return IS_ALIGNED(pfn, 1UL << order) ? VMEMMAP_RESERVE_NR : 0;
 }
 
-static struct page *memmap_get(int nid, unsigned long pfn, unsigned long nr,
-			       struct vmem_altmap *altmap,
-			       struct dev_pagemap *pgmap)
+static noinline struct page *memmap_get(int nid, unsigned long pfn,
+					unsigned long nr,
+					struct vmem_altmap *altmap,
+					struct dev_pagemap *pgmap)
 {
 	struct page *memmap = __populate_section_memmap(pfn, nr, nid, altmap,
 							pgmap);
@@ -180,6 +182,7 @@ static struct page *memmap_get(int nid, unsigned long pfn, unsigned long nr,
 	memmap_pages_add(part_memmap_pages(pfn, nr, altmap, pgmap));
 	return memmap;
 }
+ALLOW_ERROR_INJECTION(memmap_get, NULL);
 
 static void memmap_put(unsigned long pfn, unsigned long nr,
 		       struct vmem_altmap *altmap, struct dev_pagemap *pgmap)
@@ -241,9 +244,10 @@ static void section_deactivate(unsigned long pfn, unsigned long nr,
 		ms->section_mem_map = 0;
 }
 
-static int section_activate(int nid, unsigned long pfn, unsigned long nr,
-			    struct vmem_altmap *altmap,
-			    struct dev_pagemap *pgmap)
+static noinline int section_activate(int nid, unsigned long pfn,
+				     unsigned long nr,
+				     struct vmem_altmap *altmap,
+				     struct dev_pagemap *pgmap)
 {
 	struct mem_section *ms = __pfn_to_section(pfn);
 	struct mem_section_usage *fresh = NULL;
@@ -272,6 +276,7 @@ drop_usage:
 	}
 	return ret;
 }
+ALLOW_ERROR_INJECTION(section_activate, ERRNO);
 
 /* Mark section @nr present and install its memmap pointer. */
 static void section_publish(unsigned long nr)
@@ -315,6 +320,7 @@ int sparse_add_section(int nid, unsigned long start_pfn,
 	section_publish(nr);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(sparse_add_section, ERRNO);
 
 /**
  * sparse_remove_section() - drop part of a section and its memmap

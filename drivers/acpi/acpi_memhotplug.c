@@ -65,6 +65,7 @@
 #define pr_fmt(fmt) "memhp-acpi: " fmt
 
 #include <linux/acpi.h>
+#include <linux/error-injection.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/slab.h>
@@ -221,7 +222,7 @@ static void memdev_sanitize(struct memdev *md)
 	}
 }
 
-static int memdev_read_crs(struct memdev *md)
+static noinline int memdev_read_crs(struct memdev *md)
 {
 	acpi_status status;
 
@@ -235,6 +236,7 @@ static int memdev_read_crs(struct memdev *md)
 	memdev_sanitize(md);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(memdev_read_crs, ERRNO);
 
 /* ------------------------------------------------------------------------
  * Binding memory blocks to the device
@@ -408,7 +410,7 @@ static int memdev_bind_present(struct memdev *md, struct memdev_range *r)
 	return 0;
 }
 
-static int memdev_use_range(struct memdev *md, struct memdev_range *r)
+static noinline int memdev_use_range(struct memdev *md, struct memdev_range *r)
 {
 	int ret = __add_memory(md->mgid, r->start, r->size,
 			       MHP_NID_IS_MGID | MHP_MEMMAP_ON_MEMORY);
@@ -422,6 +424,7 @@ static int memdev_use_range(struct memdev *md, struct memdev_range *r)
 			r->start, r->start + r->size - 1, ret);
 	return ret;
 }
+ALLOW_ERROR_INJECTION(memdev_use_range, ERRNO);
 
 /*
  * The blocks of a range that detach removes, and a run of them without a
@@ -556,7 +559,7 @@ static void memdev_free(struct memdev *md)
 }
 
 /* Add and bind every range; 0 if at least one is in use. */
-static int memdev_enable(struct memdev *md)
+static noinline int memdev_enable(struct memdev *md)
 {
 	unsigned int i, used = 0;
 	int nid;
@@ -579,6 +582,7 @@ static int memdev_enable(struct memdev *md)
 		used, md->nr, memdev_total(md) >> 20, nid);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(memdev_enable, ERRNO);
 
 static bool memdev_present(struct acpi_device *adev)
 {
@@ -616,6 +620,9 @@ static int memdev_attach(struct acpi_device *adev,
 		ret = memdev_enable(md);
 	if (ret) {
 		memdev_free(md);
+		if (ret < 0)
+			dev_err(&adev->dev, "memory device not attached: %d\n",
+				ret);
 		return ret > 0 ? 0 : ret;
 	}
 	return 1;

@@ -63,6 +63,7 @@
 #include <linux/capability.h>
 #include <linux/crash_core.h>
 #include <linux/device.h>
+#include <linux/error-injection.h>
 #include <linux/init.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -283,6 +284,7 @@ int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
 {
 	return memory_chain_notify_or_cancel(&memory_chain, event, cancel, arg);
 }
+ALLOW_ERROR_INJECTION(memory_notify_or_cancel, ERRNO);
 
 void unregister_memory_notifier(struct notifier_block *nb)
 {
@@ -419,7 +421,7 @@ static int __memory_block_offline(struct memory_block *mem)
 	return 0;
 }
 
-static int memory_block_online(struct memory_block *mem)
+static noinline int memory_block_online(struct memory_block *mem)
 {
 	int ret;
 
@@ -430,8 +432,9 @@ static int memory_block_online(struct memory_block *mem)
 	mem_hotplug_done();
 	return ret;
 }
+ALLOW_ERROR_INJECTION(memory_block_online, ERRNO);
 
-static int memory_block_offline(struct memory_block *mem)
+static noinline int memory_block_offline(struct memory_block *mem)
 {
 	int ret;
 
@@ -443,6 +446,7 @@ static int memory_block_offline(struct memory_block *mem)
 	mem_hotplug_done();
 	return ret;
 }
+ALLOW_ERROR_INJECTION(memory_block_offline, ERRNO);
 
 /* bus_type.online: called by device_online() with the device locked. */
 static int memory_subsys_online(struct device *dev)
@@ -824,10 +828,10 @@ struct memory_block *find_memory_block(unsigned long section_nr)
  * xarray before the device is added, so a duplicate fails with -EEXIST
  * without ever showing up in sysfs.
  */
-static int register_memory_block(unsigned long id,
-				 enum memory_block_state state,
-				 struct vmem_altmap *altmap,
-				 struct memory_group *group)
+static noinline int register_memory_block(unsigned long id,
+					   enum memory_block_state state,
+					   struct vmem_altmap *altmap,
+					   struct memory_group *group)
 {
 	struct memory_block *mem;
 	int ret;
@@ -869,6 +873,7 @@ err_put:
 	put_device(&mem->dev);
 	return ret;
 }
+ALLOW_ERROR_INJECTION(register_memory_block, ERRNO);
 
 /* Unpublish, unindex and drop a block; the device hotplug lock is held. */
 static void unregister_memory_block(struct memory_block *mem)
@@ -1135,7 +1140,7 @@ void memory_block_add_nid(struct memory_block *mem, int nid,
  * Memory groups
  */
 
-static int memory_group_add(const struct memory_group *proto)
+static noinline int memory_group_add(const struct memory_group *proto)
 {
 	struct memory_group *group;
 	u32 id;
@@ -1156,6 +1161,7 @@ static int memory_group_add(const struct memory_group *proto)
 		xa_set_mark(&memory_groups, id, MEMORY_GROUP_DYNAMIC);
 	return id;
 }
+ALLOW_ERROR_INJECTION(memory_group_add, ERRNO);
 
 int memory_group_register_static(int nid, unsigned long max_pages)
 {

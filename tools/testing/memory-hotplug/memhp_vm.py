@@ -11,13 +11,17 @@ to start QEMU:
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
-    # memhp-console-ok: REGEX     (console lines the scenario causes on purpose)
+    # memhp-console-ok: REGEX     (console lines the scenario causes on purpose;
+    #                              the stack dump of a report such a line
+    #                              opens is expected too, up to </TASK>)
     # (memhp-qemu and memhp-append may repeat: the lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
 Every guest's command line also has memhp.impl=IMPL (which kernel this is,
-for the scenario) and slub_debug=FZ (slab sanity checks and red zones; the
-config enables the other cheap detectors, see kernel/configs/memhp.config).
+for the scenario), slub_debug=FZ (slab sanity checks and red zones; the
+config enables the other cheap detectors, see kernel/configs/memhp.config)
+and whatever the environment's MEMHP_APPEND holds (make check FAULTS=all
+puts memhp.faults=all there).
 
 The guest talks to us over its second serial port (see guest-init.sh): it
 prints its KTAP output there and asks for QMP commands or QMP events.  We keep
@@ -81,6 +85,9 @@ TAIL_KEEP = 40
 TAIL_SHOW = 25
 
 # Console lines that mean the kernel is unhealthy, whatever the test said.
+# a report's stack dump, and how a report (WARN(), dump_stack()) ends
+CALL_TRACE = re.compile(r"^(\[[^]]*\] )?Call Trace:$")
+END_OF_REPORT = re.compile(r"</TASK>|---\[ end trace ")
 BAD_CONSOLE = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|Kernel panic|"
     r"possible circular locking|inconsistent lock state|"
@@ -302,6 +309,7 @@ class Guest:
         self.log = open(log_path, "w")
         self.log_lock = threading.Lock()
         self.console_ok = None
+        self.in_ok_report = False
         self.console_bad = []
         self.console_tail = []
         self.out = []
@@ -319,7 +327,8 @@ class Guest:
         # slub_debug=FZ: slab sanity checks and red zones on every cache
         cmdline = ("console=ttyS0 panic=-1 oops=panic no_hash_pointers "
                    "slub_debug=FZ kunit.enable=0 memhp.impl=%s memhp.test=%s "
-                   "%s" % (impl, name, append)).strip()
+                   "%s %s" % (impl, name, append,
+                              os.environ.get("MEMHP_APPEND", ""))).strip()
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-nodefaults",
                "-display", "none", "-no-reboot",
                "-kernel", os.path.join(BUILD, impl, "bzImage"),
@@ -388,9 +397,24 @@ class Guest:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             self._logline("", line)
             self.console_tail = (self.console_tail + [line])[-TAIL_KEEP:]
-            if BAD_CONSOLE.search(line) and not \
-                    (self.console_ok and self.console_ok.search(line)):
-                self.console_bad.append(line)
+            self._judge(line)
+
+    def _judge(self, line):
+        """Note LINE in console_bad if it reports a kernel problem.  A line
+        the scenario expects (console_ok) may open a report: that report's
+        "Call Trace:" is expected too, up to its end; any other report
+        line in it still counts."""
+        if self.console_ok and self.console_ok.search(line):
+            self.in_ok_report = True
+            return
+        if END_OF_REPORT.search(line):
+            self.in_ok_report = False
+            return
+        if not BAD_CONSOLE.search(line):
+            return
+        if self.in_ok_report and CALL_TRACE.search(line):
+            return
+        self.console_bad.append(line)
 
     def _left(self, wanted):
         """WANTED seconds, but no more than serve() has left."""

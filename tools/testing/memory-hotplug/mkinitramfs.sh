@@ -11,7 +11,8 @@
 #             this script changes
 #   modules   build/IMPL/modroot (the notifier error-injection module)
 #   tests     our guest scripts (selftests/memory-hotplug/*.sh), plus the BASE tree's own kselftest pieces
-#             (mem-on-off-test.sh, ktap_helpers.sh) taken unmodified
+#             (mem-on-off-test.sh, ktap_helpers.sh) taken unmodified, and
+#             memhp/inject_points: the kernel's injectable hotplug steps
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -81,12 +82,27 @@ build_modules() {
 	pack "$root" >"$OUT/modules.cpio.gz"
 }
 
+# The functions of the memory-hotplug objects that are marked
+# ALLOW_ERROR_INJECTION(), as "function object" lines, read from the objects
+# themselves: the macro leaves a symbol _eil_addr_<function> in each.
+inject_points() {
+	local obj o
+	for obj in mm/memory_hotplug mm/memory_hotplug_online \
+		mm/memory_hotplug_offline mm/memory_hotplug_zone mm/sparse \
+		mm/sparse_hotplug drivers/base/memory drivers/acpi/acpi_memhotplug; do
+		o=$OUT/obj/$obj.o
+		[ -f "$o" ] || continue
+		nm "$o" | sed -n "s|^[0-9a-f]* [dD] _eil_addr_\(.*\)|\1 $obj.c|p"
+	done
+}
+
 build_tests() {
 	local root=$OUT/initramfs-tests src=$OUT/src
 	rm -rf "$root"
 	mkdir -p "$root/memhp/upstream"
 	install -m 755 "$HERE/guest-init.sh" "$root/init"
 	cp "$GUEST"/*.sh "$root/memhp/"
+	inject_points >"$root/memhp/inject_points"
 	chmod 755 "$root"/memhp/*.sh
 	mkdir -p "$root/usr/bin"
 	gcc -static -O2 -Wall -o "$root/usr/bin/memhp-helper" "$GUEST/memhp_helper.c" ||

@@ -356,6 +356,39 @@ helper_finish()
 	wait "$pid"
 }
 
+# ---- what a failed operation must leave as it was -----------------------------
+
+# hotplug_state: blocks with state, valid_zones and node, System RAM in
+# /proc/iomem, every zone's span and present/managed pages, MemTotal, the
+# memmap page counters, the node states and each node's memory links.
+hotplug_state()
+{
+	local b f s z n
+	for b in $(blocks); do
+		# (read and globs: no process per block)
+		read -r s <$MEM/memory$b/state
+		read -r z <$MEM/memory$b/valid_zones
+		n=($MEM/memory$b/node*)
+		echo "memory$b $s [$z] ${n[0]##*/}"
+	done
+	grep "System RAM" /proc/iomem
+	awk '$1 == "Node" {z = $2 $4}
+	     $1 == "spanned" || $1 == "present" || $1 == "managed" ||
+	     $1 == "start_pfn:" {print z, $1, $2}' /proc/zoneinfo
+	grep MemTotal /proc/meminfo
+	grep nr_memmap /proc/vmstat
+	for f in online has_memory has_normal_memory; do
+		echo "$f $(cat $NODE/$f)"
+	done
+	ls -d $NODE/node*/memory[0-9]* 2>/dev/null
+}
+
+# state_diff BEFORE AFTER: the lines that differ, as KTAP diagnostics.
+state_diff()
+{
+	diff <(echo "$1") <(echo "$2") | sed -n 's/^[<>] /# /p' | head -8
+}
+
 # ---- kernel log ---------------------------------------------------------------
 
 # kmsg_mark: remember where the kernel log is now; kmsg_since prints what came after.

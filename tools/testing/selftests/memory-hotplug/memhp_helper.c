@@ -2,11 +2,11 @@
 /*
  * memhp-helper: what the guest scenarios cannot do from a shell.
  *
- *   memhp-helper fill MIB [anon|thp|hugetlb]
+ *   memhp-helper fill MIB [anon|thp|hugetlb [NODE]]
  *	map MIB MiB (THP: 2 MiB aligned with MADV_HUGEPAGE; hugetlb:
- *	MAP_HUGETLB), write a pattern into every page, print "READY", wait
- *	for SIGUSR1, check the pattern, print "INTACT" or "CORRUPT <page>",
- *	exit 0 / 1.
+ *	MAP_HUGETLB), on NUMA node NODE only if given (MPOL_BIND), write a
+ *	pattern into every page, print "READY", wait for SIGUSR1, check the
+ *	pattern, print "INTACT" or "CORRUPT <page>", exit 0 / 1.
  *   memhp-helper pin START_PFN END_PFN MIB
  *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
  *	an extra reference on it (vmsplice into a pipe nobody reads: the page
@@ -15,6 +15,13 @@
  *	write VALUE to FILE; a child sends this process SIGINT after SECONDS
  *	(a decimal: 0.2 is 200 ms).
  *	Prints "<errno name or OK> <milliseconds>".
+ *   memhp-helper fail-nth N FILE VALUE
+ *	write VALUE to FILE while the N-th fault-injection site this task
+ *	passes fails (/proc/thread-self/fail-nth: failslab, fail_page_alloc,
+ *	fail_function).  Every page of the process is locked in first, so no
+ *	page fault of its own takes the fault.  Prints "<errno name or OK>
+ *	fired" when the N-th site was reached, "<...> unused" when the write
+ *	passed fewer than N sites.
  *
  * Built static on the host and put into the guest's initramfs.
  */
@@ -27,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -101,11 +109,26 @@ static long check_pattern(const char *p, size_t len)
 	return -1;
 }
 
-static int cmd_fill(size_t mib, const char *kind)
+/* Allocate only on @node from now on (MPOL_BIND); no libnuma needed. */
+static int bind_to_node(const char *node)
+{
+	unsigned long mask = 1UL << strtoul(node, NULL, 0);
+
+	return syscall(SYS_set_mempolicy, 2 /* MPOL_BIND */, &mask,
+		       8 * sizeof(mask));
+}
+
+static int cmd_fill(size_t mib, const char *kind, const char *node)
 {
 	size_t len = mib * MIB;
-	char *p = map_anon(len, kind);
+	char *p;
 	long bad;
+
+	if (node && bind_to_node(node)) {
+		printf("MAPFAIL set_mempolicy %s\n", strerror(errno));
+		return 2;
+	}
+	p = map_anon(len, kind);
 
 	if (!p) {
 		printf("MAPFAIL %s\n", strerror(errno));
@@ -209,12 +232,36 @@ static int cmd_write_with_sigint(const char *file, const char *value,
 	return 0;
 }
 
+static int cmd_fail_nth(const char *nth, const char *file, const char *value)
+{
+	int fd = open(file, O_WRONLY);
+	int ctl = open("/proc/thread-self/fail-nth", O_RDWR);
+	char left[32] = "";
+	int err = 0;
+
+	if (fd < 0 || ctl < 0 || mlockall(MCL_CURRENT | MCL_FUTURE))
+		return 2;
+	if (write(ctl, nth, strlen(nth)) < 0)
+		return 2;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	/* what is left of N: 0 once the N-th site failed */
+	if (pread(ctl, left, sizeof(left) - 1, 0) < 0)
+		return 2;
+	if (write(ctl, "0", 1) < 0)
+		return 2;
+	printf("%s %s\n", err ? strerrorname_np(err) : "OK",
+	       strtoul(left, NULL, 10) ? "unused" : "fired");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && !strcmp(argv[1], "fill"))
 		return cmd_fill(strtoul(argv[2], NULL, 0),
-				argc > 3 ? argv[3] : "anon");
+				argc > 3 ? argv[3] : "anon",
+				argc > 4 ? argv[4] : NULL);
 	if (argc == 5 && !strcmp(argv[1], "pin"))
 		return cmd_pin(strtoull(argv[2], NULL, 0),
 			       strtoull(argv[3], NULL, 0),
@@ -222,6 +269,8 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "write-with-sigint"))
 		return cmd_write_with_sigint(argv[2], argv[3],
 					     strtod(argv[4], NULL));
+	if (argc == 5 && !strcmp(argv[1], "fail-nth"))
+		return cmd_fail_nth(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
 	return 2;
 }

@@ -1,0 +1,279 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# af. Every fallible step fails on demand and rolls back exactly.  The kernel
+#     marks each step of add, online, offline and remove that can fail with
+#     ALLOW_ERROR_INJECTION(); the list of steps comes from the kernel build
+#     (/memhp/inject_points: the _eil_addr_ symbols of the hotplug objects),
+#     never from this script.  For each step, fail_function makes its first
+#     call fail with -ENOMEM (NULL for a step returning a pointer) while one
+#     tour drives everything that can reach it: a DIMM plugged on an empty
+#     node (ACPI), one block onlined Movable, 64 MiB of data bound to that
+#     node, the block offlined (the data migrates), the other block
+#     onlined Normal and offlined, virtio-mem grown and shrunk, the DIMM
+#     ejected.  The operation the
+#     failure lands in must report it (the errno of the sysfs write, the
+#     driver's log line for ACPI and virtio-mem), change nothing - blocks,
+#     states, valid_zones, System RAM in /proc/iomem, zone spans, present
+#     and managed pages, MemTotal, memmap pages, node states and links -
+#     and succeed when repeated without injection.  The tour then ends as
+#     it began, with the data intact.  Every step must be reached.  kmemleak
+#     scans at the end.  A step reached by several operations fails in the
+#     first of them only.  By default a subset runs (SUBSET: steps of each
+#     operation); memhp.faults=all on the command line (make check
+#     FAULTS=all) runs every step.
+#
+#     With memmap_on_memory each DIMM block is mapped on its own; the x86
+#     add_pages() warns once when a section cannot be added, and that
+#     warning is expected here.
+#
+# memhp-qemu: -m 1G,slots=4,maxmem=8G -smp 2,sockets=2,cores=1,threads=1
+# memhp-qemu: -object memory-backend-ram,id=r0,size=512M
+# memhp-qemu: -object memory-backend-ram,id=r1,size=512M
+# memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0 -numa node,nodeid=1,memdev=r1,cpus=1
+# memhp-qemu: -numa node,nodeid=2
+# memhp-qemu: -object memory-backend-ram,id=vmem0,size=512M
+# memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,node=1,requested-size=0
+# memhp-append: memhp_default_state=offline memory_hotplug.memmap_on_memory=1
+# memhp-append: kmemleak=on
+# memhp-timeout: 1500
+# memhp-upstream: xfail stock marks none of its memory-hotplug steps for fault injection
+# memhp-console-ok: x86/mm/init_64\.c:[0-9]+ add_pages\+
+# memhp-console-ok: memory range \[[^]]*\] not used: -12|none of its memory could be added
+# memhp-console-ok: adding memory failed
+. /memhp/lib_memhp.sh
+
+F=/sys/kernel/debug/fail_function
+SUBSET="memdev_use_range memory_group_add register_memory_block section_activate
+	publish_node mhp_init_memmap_on_memory online_pages isolate migrate_range"
+ENOMEM_RETVAL=$(printf '%#x' -12)
+DIMM_SIZE=256M
+VMEM_SIZE=$((256 << 20))
+
+# ---- fail_function ------------------------------------------------------------
+
+# arm STEP TYPE: the next call of STEP fails (once).
+arm()
+{
+	echo 100 >$F/probability && echo 1 >$F/interval && echo 1 >$F/times &&
+		echo 0 >$F/space && echo 1 >$F/verbose &&
+		echo "$1" >$F/inject || return 1
+	ARMED=$1
+	[ "$2" = NULL ] || echo "$ENOMEM_RETVAL" >$F/$1/retval
+}
+# (times stays at 0 once the step fired: only an armed step can have fired)
+fired() { [ -n "$ARMED" ] && [ "$(cat $F/times)" = 0 ]; }
+disarm() { echo >$F/inject; ARMED=; }
+ARMED=
+
+# ---- the operations of one tour ---------------------------------------------------
+# op_NAME runs one operation and sets ERR (an errno name, OK, or what the
+# driver logged); undo_NAME, where it exists, clears a failed attempt away
+# so that the operation can run again.
+
+N=0		# DIMMs plugged so far: each gets a fresh id
+DIMM=		# the plugged DIMM, and its blocks
+BLK_A=
+BLK_B=
+
+op_plug()
+{
+	local before new
+	N=$((N + 1))
+	DIMM=d$N
+	before=$(blocks | tr '\n' ' ')
+	if ! dimm_add $DIMM $DIMM_SIZE 2 ||
+	   ! wait_event ACPI_DEVICE_OST 60 "{\"info\": {\"device\": \"$DIMM\", \"source\": 1}}"; then
+		ERR="QMP: $REPLY"
+		return
+	fi
+	new=$(new_blocks "$before")
+	set -- $new
+	BLK_A=${1:-}
+	BLK_B=${2:-}
+	if [ $# = 2 ]; then
+		ERR=OK
+	else
+		# the driver says why it did not use the memory
+		ERR=$(kmsg_since | grep -o -m1 -E "(not attached|not used|could not be added): -?[0-9]+" ||
+			echo "no blocks and no log line")
+	fi
+}
+undo_plug()
+{
+	dimm_unplug $DIMM 60 || echo "# device_del of the unused $DIMM: $REPLY"
+}
+op_online_a() { ERR=$(try_write $MEM/memory$BLK_A/state online_movable); }
+op_online_b() { ERR=$(try_write $MEM/memory$BLK_B/state online_kernel); }
+op_fill()
+{
+	helper_start fill fill 64 anon 2
+	ERR=$(head -1 /tmp/fill.out)
+	[ "$ERR" = READY ] && ERR=OK
+}
+op_offline_a() { ERR=$(try_write $MEM/memory$BLK_A/state offline); }
+op_offline_b() { ERR=$(try_write $MEM/memory$BLK_B/state offline); }
+op_unfill()
+{
+	helper_finish fill
+	ERR=$(tail -1 /tmp/fill.out)
+	[ "$ERR" = INTACT ] && ERR=OK
+}
+# virtio-mem retries a failed request by itself (after a back-off of up to
+# a minute): its "repeat" is that retry, so it gets no undo and a long wait.
+vmem_at() { [ "$(vmem_plugged)" = "$1" ]; }
+op_vmem()
+{
+	vmem_resize $1 || { ERR="QMP: $REPLY"; return; }
+	if wait_until 20 vmem_at $1; then
+		ERR=OK
+	else
+		ERR=$(kmsg_since | grep -o -m1 -E "virtio_mem.*(fail|-[0-9]+).*" ||
+			echo "virtio-mem stuck at $(vmem_plugged) bytes, no log line")
+	fi
+}
+op_vmem_grow() { op_vmem $VMEM_SIZE; }
+op_vmem_shrink() { op_vmem 0; }
+op_eject()
+{
+	if dimm_unplug $DIMM 60 && wait_until 20 all_gone $BLK_A $BLK_B; then
+		DIMM=
+		ERR=OK
+	else
+		ERR="eject: $REPLY"
+	fi
+}
+# (block B, Normal, onlines only once the data is gone: the kernel memory
+# of a task bound to the node, slabs and page tables, would land in B and
+# keep it from going offline again)
+TOUR="plug online_a fill offline_a unfill online_b offline_b vmem_grow vmem_shrink eject"
+
+# ---- one step, one tour -------------------------------------------------------------
+
+# run_op OP: run it; if the armed step fired in it, judge the failure and
+# run OP again unarmed.  Sets WHY on failure, FIRED_IN/SEEN/ROLLED on firing.
+run_op()
+{
+	local op=$1 before after
+	before=$(hotplug_state)
+	kmsg_mark
+	op_$op
+	if ! fired; then
+		[ "$ERR" = OK ] && return 0
+		WHY="$op failed ($ERR) with the step not fired"
+		return 1
+	fi
+	disarm
+	FIRED_IN=$op
+	SEEN=$ERR
+	case $op in
+	vmem_*)
+		# the driver's own retry is the repeat; it must get there
+		[ "$ERR" != OK ] || { WHY="$op did not report the failure"; return 1; }
+		wait_until 150 vmem_at $([ $op = vmem_grow ] && echo $VMEM_SIZE || echo 0) ||
+			{ WHY="virtio-mem did not recover: $(vmem_plugged) bytes"; return 1; }
+		ROLLED="retried by the driver"
+		return 0 ;;
+	esac
+	after=$(hotplug_state)
+	if [ "$ERR" = OK ]; then
+		WHY="$op succeeded although the step failed"
+		return 1
+	fi
+	if [ "$after" != "$before" ]; then
+		WHY="$op left changes behind"
+		state_diff "$before" "$after"
+		ROLLED=no
+		return 1
+	fi
+	ROLLED=yes
+	if [ "$(type -t undo_$op)" = function ]; then undo_$op; fi
+	kmsg_mark
+	op_$op
+	[ "$ERR" = OK ] || { WHY="$op failed again without injection ($ERR)"; return 1; }
+}
+
+# tour STEP TYPE: arm STEP, run every operation; 0 when the step fired
+# once, was reported and rolled back, and the tour ended as it began.
+tour()
+{
+	local op start
+	WHY= FIRED_IN= SEEN= ROLLED=
+	start=$(hotplug_state)
+	arm "$1" "$2" || { WHY="fail_function refused $1"; return 1; }
+	for op in $TOUR; do
+		run_op $op || break
+	done
+	disarm
+	[ -z "$WHY" ] || return 1
+	[ -n "$FIRED_IN" ] || { WHY="no operation reached $1"; return 1; }
+	wait_until 10 eval '[ "$(hotplug_state)" = "$start" ]' ||
+		{ WHY="the tour did not end as it began"; state_diff "$start" "$(hotplug_state)"; return 1; }
+}
+
+# clean_up: a broken tour may leave data, online blocks or a DIMM behind;
+# the next step starts without them.
+clean_up()
+{
+	local b
+	disarm
+	kill -USR1 ${PID_fill:-0} 2>/dev/null && wait ${PID_fill:-0}
+	for b in $BLK_A $BLK_B; do
+		[ -e $MEM/memory$b ] && wait_until 10 set_offline $b
+	done
+	[ -z "$DIMM" ] || dimm_unplug $DIMM 60 >/dev/null 2>&1
+	vmem_resize 0 >/dev/null 2>&1
+	wait_until 60 vmem_at 0
+}
+set_offline() { [ "$(state_of $1)" = offline ] || echo offline >$MEM/memory$1/state; }
+
+# ---- the run ---------------------------------------------------------------------
+
+ktap_print_header
+
+# STEP TYPE lines: every step the build marked, with the kernel's type
+declare -A TYPE
+while read -r fn file; do
+	TYPE[$fn]=$(awk -v f="$fn" '$1 == f {print $2}' /sys/kernel/debug/error_injection/list)
+done </memhp/inject_points
+ALL=$(awk '{print $1}' /memhp/inject_points)
+if [ "$(param faults subset)" = all ]; then
+	STEPS=$ALL
+else
+	STEPS=$SUBSET
+fi
+set -- $STEPS
+ktap_set_plan $(($# + 3))
+
+# all_known STEP...: each is a step the build marked and the kernel lists.
+all_known()
+{
+	local s
+	[ $# -gt 0 ] || { echo "# no steps at all"; return 1; }
+	for s in "$@"; do
+		[ -n "${TYPE[$s]:-}" ] || { echo "# $s: not an injectable step"; return 1; }
+	done
+}
+check "the kernel marks $(echo $ALL | wc -w) hotplug steps injectable, each in its error_injection list" \
+	all_known $ALL
+check "each step this run fails ($# of them) is one of them" all_known $STEPS
+
+START=$(hotplug_state)
+echo "# step | operation it failed | reported | rolled back"
+for s in $STEPS; do
+	if [ -z "${TYPE[$s]:-}" ]; then
+		ktap_test_fail "$s fails and rolls back (not an injectable step)"
+		continue
+	fi
+	if tour "$s" "${TYPE[$s]}"; then
+		echo "# $s | $FIRED_IN | $SEEN | $ROLLED"
+		ktap_test_pass "$s fails in $FIRED_IN ($SEEN), which changes nothing and then succeeds"
+	else
+		echo "# $s | ${FIRED_IN:--} | ${SEEN:--} | ${ROLLED:--}: $WHY"
+		ktap_test_fail "$s fails and rolls back: $WHY"
+		clean_up
+	fi
+done
+check "the guest ends as it began: blocks, zones, nodes, MemTotal, memmap" \
+	eval '[ "$(hotplug_state)" = "$START" ] || { state_diff "$START" "$(hotplug_state)"; false; }'
+ktap_finished
