@@ -18,10 +18,17 @@
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
 #   T="dimm probe"         run only these scenarios
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
+#   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
 #   JOBS=N                 parallel build jobs
 
 IMPL ?= ours
 T ?=
+ifeq ($(PROFILE),debug)
+export MEMHP_PROFILE := debug
+export MEMHP_BUILD ?= $(CURDIR)/build/debug
+else ifneq ($(PROFILE),)
+$(error PROFILE=$(PROFILE): the one profile there is, is PROFILE=debug)
+endif
 export MEMHP_BUILD ?= $(CURDIR)/build
 export MEMHP_APPEND := $(if $(FAULTS),memhp.faults=$(FAULTS))
 ifdef BASE_SHA256
@@ -46,7 +53,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,23p' Makefile
+	@sed -n '3,24p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"

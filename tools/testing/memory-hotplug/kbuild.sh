@@ -25,6 +25,8 @@ FRAG=$TOP/kernel/configs/memhp.config
 FRAGS=$FRAG
 # options only our tree has (our KUnit suites)
 [ "$IMPL" = ours ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-ours.config"
+# make check PROFILE=debug: the sanitizers, in a build tree of their own
+[ "${MEMHP_PROFILE:-}" = debug ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-debug.config"
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "kbuild.sh: error: $*" >&2; exit 1; }

@@ -73,6 +73,14 @@ BUILD = os.environ.get("MEMHP_BUILD", os.path.join(TOP, "build"))
 GUEST_DIR = os.path.join(TOP, "tools/testing/selftests/memory-hotplug")
 DEFAULT_QEMU = "-m 1G,slots=4,maxmem=16G"
 DEFAULT_TIMEOUT = 240
+# make check PROFILE=debug: the sanitizer kernel (kernel/configs/
+# memhp-debug.config) is this many times slower, so every time limit, the
+# host's and the guest's (memhp.time_scale=, read by lib_memhp.sh), is
+# that much longer; and every scenario scans for leaks at its end.
+PROFILE = os.environ.get("MEMHP_PROFILE", "")
+TIME_SCALE = 4 if PROFILE == "debug" else 1
+PROFILE_APPEND = ("memhp.time_scale=%d kmemleak=on page_poison=1" % TIME_SCALE
+                  if PROFILE == "debug" else "")
 # How long QEMU gets to open its QMP and control sockets.
 START_TIMEOUT = 30
 # How long a QMP command a guest sends may take (device_del returns at once;
@@ -327,8 +335,8 @@ class Guest:
         # slub_debug=FZ: slab sanity checks and red zones on every cache
         cmdline = ("console=ttyS0 panic=-1 oops=panic no_hash_pointers "
                    "slub_debug=FZ kunit.enable=0 memhp.impl=%s memhp.test=%s "
-                   "%s %s" % (impl, name, append,
-                              os.environ.get("MEMHP_APPEND", ""))).strip()
+                   "%s %s %s" % (impl, name, append, PROFILE_APPEND,
+                                 os.environ.get("MEMHP_APPEND", ""))).strip()
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-nodefaults",
                "-display", "none", "-no-reboot",
                "-kernel", os.path.join(BUILD, impl, "bzImage"),
@@ -711,7 +719,8 @@ def judge_scenario(impl, name, meta):
     log = os.path.join(resdir, short + ".log")
     start = time.time()
     guest = boot(impl, name, meta["qemu"], meta["append"], log,
-                 meta["timeout"], console_ok=meta.get("console-ok"))
+                 meta["timeout"] * TIME_SCALE,
+                 console_ok=meta.get("console-ok"))
     took = time.time() - start
     plan, results = parse_ktap(guest.out)
     notes = []

@@ -17,6 +17,9 @@ CTL=${MEMHP_CTL_FD:-3}
 BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
 HUGE2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 REPLY=
+# memhp.time_scale=N (make check PROFILE=debug): every wait is N times longer
+TIME_SCALE=$(sed -n 's/.*memhp\.time_scale=\([0-9]*\).*/\1/p' /proc/cmdline)
+TIME_SCALE=${TIME_SCALE:-1}
 
 # ---- host channel -----------------------------------------------------------
 
@@ -40,7 +43,7 @@ qmp()
 # wait_event NAME TIMEOUT [DATA-JSON]: consume one matching QMP event.
 wait_event()
 {
-	host "{\"wait_event\": \"$1\", \"timeout\": $2, \"data\": ${3:-{\}}}"
+	host "{\"wait_event\": \"$1\", \"timeout\": $(($2 * TIME_SCALE)), \"data\": ${3:-{\}}}"
 }
 
 # note TEXT: put a line in the host's scenario log.
@@ -107,7 +110,7 @@ memtotal_is() { [ "$(memtotal_kb)" -eq "$1" ]; }
 # wait_until TIMEOUT-SECONDS COMMAND...: poll until COMMAND succeeds.
 wait_until()
 {
-	local tries=$(($1 * 10))
+	local tries=$(($1 * 10 * TIME_SCALE))
 	shift
 	while ! "$@"; do
 		tries=$((tries - 1))
