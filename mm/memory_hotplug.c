@@ -536,7 +536,7 @@ int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 		cond_resched();
 	}
 	vmemmap_populate_print_last();
-	if (ret)
+	if (ret && pfn > start)
 		__remove_pages(start, pfn - start, params->altmap, params->pgmap);
 	return ret;
 }
@@ -1107,7 +1107,7 @@ static void __remove_offline_range(u64 start, u64 size,
 		try_offline_node(s->nid);
 }
 
-static noinline int try_remove_memory(u64 start, u64 size)
+static int try_remove_memory(u64 start, u64 size)
 {
 	struct removal_survey s = { .nid = NUMA_NO_NODE };
 	int ret;
@@ -1131,7 +1131,17 @@ static noinline int try_remove_memory(u64 start, u64 size)
 	mem_hotplug_done();
 	return 0;
 }
-ALLOW_ERROR_INJECTION(try_remove_memory, ERRNO);
+
+/*
+ * The removal a caller can refuse, and so the one fault injection fails:
+ * __remove_memory() cannot fail (its caller's firmware ejects the memory
+ * whatever it says), so it calls try_remove_memory() itself.
+ */
+static noinline int try_remove_refusable(u64 start, u64 size)
+{
+	return try_remove_memory(start, size);
+}
+ALLOW_ERROR_INJECTION(try_remove_refusable, ERRNO);
 
 /**
  * __remove_memory() - remove a range whose blocks are all offline
@@ -1163,7 +1173,7 @@ void __remove_memory(u64 start, u64 size)
 int remove_memory(u64 start, u64 size)
 {
 	guard(device_hotplug)();
-	return try_remove_memory(start, size);
+	return try_remove_refusable(start, size);
 }
 EXPORT_SYMBOL_GPL(remove_memory);
 
@@ -1245,7 +1255,7 @@ int offline_and_remove_memory(u64 start, u64 size)
 	scoped_guard(device_hotplug) {
 		ret = walk_memory_blocks(start, size, &pass, offline_one);
 		if (!ret)
-			ret = try_remove_memory(start, size);
+			ret = try_remove_refusable(start, size);
 		if (ret) {
 			pass.next = 0;
 			walk_memory_blocks(start, size, &pass, reonline_one);

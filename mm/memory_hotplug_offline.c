@@ -585,8 +585,8 @@ static void report_failure(const struct offline_op *op, const char *why,
  * a signal; or a MEM_GOING_OFFLINE veto.  On failure the range is online
  * as before.
  */
-int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-		  struct zone *zone, struct memory_group *group)
+noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+			   struct zone *zone, struct memory_group *group)
 {
 	struct offline_op op = {
 		.start = start_pfn, .end = start_pfn + nr_pages, .zone = zone,
@@ -622,7 +622,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	if (ret) {
 		unisolate(&op);
 		memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
-		report_failure(&op, op.why, ret);
+		report_failure(&op, op.why ?: "pages could not be moved", ret);
 		return ret;
 	}
 	take_offline(&op, group);

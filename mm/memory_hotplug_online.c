@@ -410,8 +410,10 @@ void adjust_present_page_count(struct page *page, struct memory_group *group,
  * Context: Process context, mem_hotplug_lock held for writing.
  * Return: 0, or the KASAN shadow allocation error.
  */
-int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
-			      struct zone *zone, bool mhp_off_inaccessible)
+noinline int mhp_init_memmap_on_memory(unsigned long pfn,
+				       unsigned long nr_pages,
+				       struct zone *zone,
+				       bool mhp_off_inaccessible)
 {
 	struct page *first = pfn_to_page(pfn), *page;
 	int ret = kasan_add_zero_shadow(__va(PFN_PHYS(pfn)), PFN_PHYS(nr_pages));
@@ -485,6 +487,13 @@ static void refresh_after_online(struct zone *zone)
 	writeback_set_ratelimit();
 }
 
+/* A zone getting its first pages needs per-CPU pagesets of its own. */
+static noinline int zone_pagesets_new(struct zone *zone)
+{
+	return setup_zone_pageset(zone);
+}
+ALLOW_ERROR_INJECTION(zone_pagesets_new, ERRNO);
+
 /* Hand the isolated, accounted range to the buddy allocator. */
 static void populate_range(struct zone *zone, struct memory_group *group,
 			   const struct memory_notify *arg)
@@ -519,8 +528,8 @@ static void populate_range(struct zone *zone, struct memory_group *group,
  * pages get no per-CPU pagesets; or the errno of a MEM_GOING_ONLINE veto.
  * Nothing has changed after an error.
  */
-int online_pages(unsigned long pfn, unsigned long nr_pages,
-		 struct zone *zone, struct memory_group *group)
+noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
+			  struct zone *zone, struct memory_group *group)
 {
 	struct memory_notify arg = { .start_pfn = pfn, .nr_pages = nr_pages };
 	bool extends = extends_contiguous_zone(zone, pfn, pfn + nr_pages);
@@ -540,9 +549,8 @@ int online_pages(unsigned long pfn, unsigned long nr_pages,
 			 pfn, pfn + nr_pages - 1, ret);
 		goto err_remove;
 	}
-	/* the zone's first pages: it needs per-CPU pagesets of its own */
 	if (!populated_zone(zone)) {
-		ret = setup_zone_pageset(zone);
+		ret = zone_pagesets_new(zone);
 		if (ret) {
 			memory_notify(MEM_CANCEL_ONLINE, &arg);
 			goto err_remove;

@@ -302,9 +302,10 @@ static void section_publish(unsigned long nr)
  * Context: Process context, mem_hotplug_lock held for writing.
  * Return: 0; -EEXIST if part of the range is present already; -ENOMEM.
  */
-int sparse_add_section(int nid, unsigned long start_pfn,
-		       unsigned long nr_pages, struct vmem_altmap *altmap,
-		       struct dev_pagemap *pgmap)
+noinline int sparse_add_section(int nid, unsigned long start_pfn,
+				unsigned long nr_pages,
+				struct vmem_altmap *altmap,
+				struct dev_pagemap *pgmap)
 {
 	bool poison = !altmap || !altmap->inaccessible;
 	unsigned long nr = pfn_to_section_nr(start_pfn);

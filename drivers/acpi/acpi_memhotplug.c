@@ -562,7 +562,7 @@ static void memdev_free(struct memdev *md)
 static noinline int memdev_enable(struct memdev *md)
 {
 	unsigned int i, used = 0;
-	int nid;
+	int nid, ret, first_err = 0;
 
 	if (!md->nr) {
 		dev_err(&md->adev->dev, "no usable memory range\n");
@@ -572,11 +572,16 @@ static noinline int memdev_enable(struct memdev *md)
 	md->mgid = memory_group_register_static(nid, PHYS_PFN(memdev_total(md)));
 	if (md->mgid < 0)
 		return md->mgid;
-	for (i = 0; i < md->nr; i++)
-		used += !memdev_use_range(md, &md->range[i]);
+	for (i = 0; i < md->nr; i++) {
+		ret = memdev_use_range(md, &md->range[i]);
+		if (!ret)
+			used++;
+		else if (!first_err)
+			first_err = ret;
+	}
 	if (!used) {
 		dev_err(&md->adev->dev, "none of its memory could be added\n");
-		return -EINVAL;
+		return first_err;
 	}
 	dev_dbg(&md->adev->dev, "%u of %u range(s), %llu MiB, node %d\n",
 		used, md->nr, memdev_total(md) >> 20, nid);

@@ -279,8 +279,9 @@ static int memory_chain_notify_or_cancel(struct blocking_notifier_head *chain,
  * Context: Process context, with mem_hotplug_lock held for writing.
  * Return: 0, or the veto as an errno (-EPERM for NOTIFY_BAD).
  */
-int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
-			    struct memory_notify *arg)
+noinline int memory_notify_or_cancel(unsigned long event,
+				     unsigned long cancel,
+				     struct memory_notify *arg)
 {
 	return memory_chain_notify_or_cancel(&memory_chain, event, cancel, arg);
 }

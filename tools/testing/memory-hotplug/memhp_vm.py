@@ -12,8 +12,8 @@ to start QEMU:
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
     # memhp-console-ok: REGEX     (console lines the scenario causes on purpose;
-    #                              the stack dump of a report such a line
-    #                              opens is expected too, up to </TASK>)
+    #                              the first stack dump within 30 lines
+    #                              after such a line is expected too)
     # (memhp-qemu and memhp-append may repeat: the lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
@@ -93,8 +93,10 @@ TAIL_KEEP = 40
 TAIL_SHOW = 25
 
 # Console lines that mean the kernel is unhealthy, whatever the test said.
-# a report's stack dump, and how a report (WARN(), dump_stack()) ends
-CALL_TRACE = re.compile(r"^(\[[^]]*\] )?Call Trace:$")
+# a report's stack dump, and how a report (WARN(), dump_stack()) ends;
+# the dump comes within OK_REPORT_LINES lines of the report's first line
+CALL_TRACE = re.compile(r"^(\[[^]]*\] )*Call Trace:$")
+OK_REPORT_LINES = 30
 END_OF_REPORT = re.compile(r"</TASK>|---\[ end trace ")
 BAD_CONSOLE = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|Kernel panic|"
@@ -317,7 +319,7 @@ class Guest:
         self.log = open(log_path, "w")
         self.log_lock = threading.Lock()
         self.console_ok = None
-        self.in_ok_report = False
+        self.ok_lines_left = 0
         self.console_bad = []
         self.console_tail = []
         self.out = []
@@ -409,18 +411,20 @@ class Guest:
 
     def _judge(self, line):
         """Note LINE in console_bad if it reports a kernel problem.  A line
-        the scenario expects (console_ok) may open a report: that report's
-        "Call Trace:" is expected too, up to its end; any other report
-        line in it still counts."""
+        the scenario expects (console_ok) may open a report: the first
+        "Call Trace:" within OK_REPORT_LINES lines after it is expected
+        too; any other report line still counts."""
         if self.console_ok and self.console_ok.search(line):
-            self.in_ok_report = True
+            self.ok_lines_left = OK_REPORT_LINES
             return
+        if self.ok_lines_left:
+            self.ok_lines_left -= 1
         if END_OF_REPORT.search(line):
-            self.in_ok_report = False
-            return
+            self.ok_lines_left = 0
         if not BAD_CONSOLE.search(line):
             return
-        if self.in_ok_report and CALL_TRACE.search(line):
+        if self.ok_lines_left and CALL_TRACE.search(line):
+            self.ok_lines_left = 0
             return
         self.console_bad.append(line)
 

@@ -363,7 +363,8 @@ helper_finish()
 
 # hotplug_state: blocks with state, valid_zones and node, System RAM in
 # /proc/iomem, every zone's span and present/managed pages, MemTotal, the
-# memmap page counters, the node states and each node's memory links.
+# memmap page counters, the node states and each node's memory links, and
+# the firmware memory map.
 hotplug_state()
 {
 	local b f s z n
@@ -384,6 +385,11 @@ hotplug_state()
 		echo "$f $(cat $NODE/$f)"
 	done
 	ls -d $NODE/node*/memory[0-9]* 2>/dev/null
+	# the firmware memory map (kexec's view), entry by entry
+	for f in /sys/firmware/memmap/*; do
+		read -r s <$f/start && read -r z <$f/end && read -r n <$f/type &&
+			echo "memmap $s $z $n"
+	done | sort
 }
 
 # state_diff BEFORE AFTER: the lines that differ, as KTAP diagnostics.
