@@ -1133,9 +1133,11 @@ static int try_remove_memory(u64 start, u64 size)
 }
 
 /*
- * The removal a caller can refuse, and so the one fault injection fails:
- * __remove_memory() cannot fail (its caller's firmware ejects the memory
- * whatever it says), so it calls try_remove_memory() itself.
+ * The removal that may fail, and so the one fault injection fails: that
+ * of offline_and_remove_memory(), whose callers get their blocks back
+ * online.  remove_memory() and __remove_memory() are asked to remove
+ * offline memory their caller added: firmware ejects it whatever they
+ * say, and virtio-mem takes a failure for a bug.
  */
 static noinline int try_remove_refusable(u64 start, u64 size)
 {
@@ -1173,7 +1175,7 @@ void __remove_memory(u64 start, u64 size)
 int remove_memory(u64 start, u64 size)
 {
 	guard(device_hotplug)();
-	return try_remove_refusable(start, size);
+	return try_remove_memory(start, size);
 }
 EXPORT_SYMBOL_GPL(remove_memory);
 

@@ -830,9 +830,9 @@ struct memory_block *find_memory_block(unsigned long section_nr)
  * without ever showing up in sysfs.
  */
 static noinline int register_memory_block(unsigned long id,
-					   enum memory_block_state state,
-					   struct vmem_altmap *altmap,
-					   struct memory_group *group)
+					  enum memory_block_state state,
+					  struct vmem_altmap *altmap,
+					  struct memory_group *group)
 {
 	struct memory_block *mem;
 	int ret;
