@@ -105,16 +105,16 @@ op_online_a() { ERR=$(try_write $MEM/memory$BLK_A/state online_movable); }
 op_online_b() { ERR=$(try_write $MEM/memory$BLK_B/state online_kernel); }
 op_fill()
 {
-	helper_start fill fill 64 anon 2
-	ERR=$(head -1 /tmp/fill.out)
+	helper_start data fill 64 anon 2
+	ERR=$(head -1 /tmp/data.out)
 	[ "$ERR" = READY ] && ERR=OK
 }
 op_offline_a() { ERR=$(try_write $MEM/memory$BLK_A/state offline); }
 op_offline_b() { ERR=$(try_write $MEM/memory$BLK_B/state offline); }
 op_unfill()
 {
-	helper_finish fill
-	ERR=$(tail -1 /tmp/fill.out)
+	helper_finish data
+	ERR=$(tail -1 /tmp/data.out)
 	[ "$ERR" = INTACT ] && ERR=OK
 }
 # virtio-mem retries a failed request by itself (after a back-off of up to
@@ -230,7 +230,7 @@ clean_up()
 {
 	local b
 	disarm
-	kill -USR1 ${PID_fill:-0} 2>/dev/null && wait ${PID_fill:-0}
+	kill -USR1 ${PID_data:-0} 2>/dev/null && wait ${PID_data:-0}
 	for b in $BLK_A $BLK_B; do
 		[ -e $MEM/memory$b ] && wait_until 10 set_offline $b
 	done
