@@ -10,6 +10,8 @@
 #   make check-all         make check for IMPL=ours and IMPL=upstream
 #   make demo              boot and narrate one full hot-plug cycle
 #   make shell             boot a guest with a shell and a QMP bridge
+#   make soak              256 random hot-plug cycles under load, data
+#                          checked (memhp_soak.sh; CYCLES=N for another count)
 #   make bench             memhp against the stock kernel (see bench.py)
 #   make patches           the series for review: build/patches/ (series.py)
 #   make patches-verify    git am it patch by patch to a fresh base; each
@@ -48,12 +50,12 @@ DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 BENCH_DEPS := python3-matplotlib
 
 .PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help \
-	patches patches-verify
+	patches patches-verify soak
 
 all: kernel
 
 help:
-	@sed -n '3,24p' Makefile
+	@sed -n '3,26p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -98,6 +100,9 @@ demo: initrd
 
 shell: initrd
 	@$(PY) $(HARNESS)/memhp_vm.py shell $(IMPL)
+
+soak: initrd
+	@MEMHP_SOAK_CYCLES=$(or $(CYCLES),256) $(PY) $(HARNESS)/memhp_vm.py check $(IMPL) soak
 
 bench: deps
 	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"

@@ -11,6 +11,7 @@ to start QEMU:
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
+    # memhp-soak: CYCLES SECONDS                         (a soak: see soak_plan())
     # memhp-console-ok: REGEX     (console lines the scenario causes on purpose;
     #                              the first stack dump within 30 lines
     #                              after such a line is expected too)
@@ -636,7 +637,7 @@ def probe_kvm():
 
 def scenario_meta(path):
     meta = {"qemu": DEFAULT_QEMU, "append": "", "timeout": DEFAULT_TIMEOUT,
-            "upstream": None, "console-ok": None}
+            "upstream": None, "console-ok": None, "soak": None}
     seen = set()
     with open(path) as f:
         for line in f:
@@ -671,6 +672,27 @@ def scenarios(names):
                      (n, HARNESS, " ".join(found)))
         wanted.append(n)
     return wanted
+
+
+# Progress lines a soak prints ("# cycle N/M, ..."): shown as they come.
+PROGRESS = re.compile(r"^# cycle \d+/\d+")
+
+
+def soak_plan(meta):
+    """A soak's header "# memhp-soak: CYCLES SECONDS" gives how many cycles
+    it runs by default and how long one may take.  MEMHP_SOAK_CYCLES (make
+    soak) overrides the count.  (kernel command line words, extra seconds
+    for the time limit); ("", 0) for any other scenario."""
+    if not meta.get("soak"):
+        return "", 0
+    cycles, seconds = (int(w) for w in meta["soak"].split())
+    cycles = int(os.environ.get("MEMHP_SOAK_CYCLES") or cycles)
+    return "memhp.soak_cycles=%d" % cycles, cycles * seconds
+
+
+def show_progress(line):
+    if PROGRESS.match(line):
+        print("    " + line, flush=True)
 
 
 def upstream_mark(impl, meta):
@@ -722,9 +744,11 @@ def judge_scenario(impl, name, meta):
     os.makedirs(resdir, exist_ok=True)
     log = os.path.join(resdir, short + ".log")
     start = time.time()
-    guest = boot(impl, name, meta["qemu"], meta["append"], log,
-                 meta["timeout"] * TIME_SCALE,
-                 console_ok=meta.get("console-ok"))
+    soak_append, soak_seconds = soak_plan(meta)
+    guest = boot(impl, name, meta["qemu"],
+                 (meta["append"] + " " + soak_append).strip(), log,
+                 (meta["timeout"] + soak_seconds) * TIME_SCALE,
+                 echo=show_progress, console_ok=meta.get("console-ok"))
     took = time.time() - start
     plan, results = parse_ktap(guest.out)
     notes = []

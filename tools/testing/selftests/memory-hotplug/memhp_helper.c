@@ -7,6 +7,16 @@
  *	MAP_HUGETLB), on NUMA node NODE only if given (MPOL_BIND), write a
  *	pattern into every page, print "READY", wait for SIGUSR1, check the
  *	pattern, print "INTACT" or "CORRUPT <page>", exit 0 / 1.
+ *   memhp-helper hold MIB NODE
+ *	a data holder for soaks: map MIB MiB (THP), move it to NUMA node
+ *	NODE, write the pattern, print "READY"; then, every second until
+ *	SIGUSR1, read all of it back, count the bytes that differ, move
+ *	what is elsewhere back to NODE when the node has room (the next
+ *	offline of that memory migrates it again), and print "PASS <passes>
+ *	<bytes verified> <bytes mismatched> <pages off NODE, -1 when NODE
+ *	has no memory>".  SIGUSR1: a
+ *	last pass, then "INTACT <bytes verified>" or "CORRUPT <bytes
+ *	mismatched>"; exit 0 / 1.
  *   memhp-helper pin START_PFN END_PFN MIB
  *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
  *	an extra reference on it (vmsplice into a pipe nobody reads: the page
@@ -147,6 +157,116 @@ static int cmd_fill(size_t mib, const char *kind, const char *node)
 	return bad >= 0;
 }
 
+/* Bytes of [p, p + len) that no longer hold the pattern. */
+static size_t count_mismatched(const char *p, size_t len)
+{
+	size_t pg, w, words = 4096 / 8, bad = 0;
+	const uint64_t *q;
+
+	for (pg = 0; pg < len / 4096; pg++) {
+		q = (const uint64_t *)(p + pg * 4096);
+		for (w = 0; w < words; w++)
+			if (q[w] != pattern(pg, w))
+				bad += 8;
+	}
+	return bad;
+}
+
+/* Free memory of NUMA node @node in bytes (its meminfo), 0 if unknown. */
+static size_t node_free(int node)
+{
+	char path[64], line[128];
+	unsigned long long kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
+		 node);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Node %*d MemFree: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* Pages of [p, p + len) not on @node: a sample of at most 4096, scaled. */
+static long pages_away(char *p, size_t len, int node)
+{
+	static void *pages[4096];
+	static int status[4096];
+	size_t i, n = len / 4096, step = n / 4096 + 1, asked = 0;
+	long away = 0;
+
+	for (i = 0; i < n && asked < 4096; i += step)
+		pages[asked++] = p + i * 4096;
+	if (syscall(SYS_move_pages, 0, asked, pages, NULL, status, 0))
+		return -1;
+	for (i = 0; i < asked; i++)
+		away += status[i] != node;
+	return away * step;
+}
+
+/*
+ * Move what an offline migrated off @node back to it (mbind MPOL_BIND,
+ * MPOL_MF_MOVE), when the node has room for it and some to spare: a
+ * migration that finds the node full warns on the console.  The pages
+ * still elsewhere, or -1 when the node has no memory at all.
+ */
+static long move_to_node(char *p, size_t len, int node)
+{
+	unsigned long mask = 1UL << node;
+	long away = pages_away(p, len, node);
+
+	if (away <= 0 || node_free(node) < away * 4096UL + 64 * MIB)
+		return node_free(node) ? away : -1;
+	if (syscall(SYS_mbind, p, len, 2 /* MPOL_BIND */, &mask,
+		    8 * sizeof(mask), 2 /* MPOL_MF_MOVE */))
+		return -1;
+	return pages_away(p, len, node);
+}
+
+static int cmd_hold(size_t mib, int node)
+{
+	size_t len = mib * MIB, verified = 0, bad = 0;
+	struct timespec second = { .tv_sec = 1 };
+	unsigned long passes = 0;
+	char *p = map_anon(len, "thp");
+	sigset_t usr1;
+	int last = 0;
+	long away;
+
+	if (!p) {
+		printf("MAPFAIL %s\n", strerror(errno));
+		return 2;
+	}
+	catch_usr1();
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	/* placed on the node before the first touch */
+	if (syscall(SYS_mbind, p, len, 2 /* MPOL_BIND */,
+		    &(unsigned long){ 1UL << node }, 8 * sizeof(long), 0)) {
+		printf("MAPFAIL mbind %s\n", strerror(errno));
+		return 2;
+	}
+	write_pattern(p, len);
+	printf("READY\n");
+	while (!last) {
+		last = sigtimedwait(&usr1, NULL, &second) == SIGUSR1;
+		bad += count_mismatched(p, len);
+		verified += len;
+		passes++;
+		away = last ? 0 : move_to_node(p, len, node);
+		printf("PASS %lu %zu %zu %ld\n", passes, verified, bad, away);
+	}
+	if (bad)
+		printf("CORRUPT %zu\n", bad);
+	else
+		printf("INTACT %zu\n", verified);
+	return !!bad;
+}
+
 static uint64_t pfn_of(int pagemap, const void *addr)
 {
 	uint64_t ent = 0;
@@ -262,6 +382,8 @@ int main(int argc, char **argv)
 		return cmd_fill(strtoul(argv[2], NULL, 0),
 				argc > 3 ? argv[3] : "anon",
 				argc > 4 ? argv[4] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "hold"))
+		return cmd_hold(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "pin"))
 		return cmd_pin(strtoull(argv[2], NULL, 0),
 			       strtoull(argv[3], NULL, 0),
