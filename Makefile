@@ -20,12 +20,14 @@
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
 #   T="dimm probe"         run only these scenarios
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
+#                          (the default with PROFILE=debug; FAULTS=subset there)
 #   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
 #   JOBS=N                 parallel build jobs
 
 IMPL ?= ours
 T ?=
 ifeq ($(PROFILE),debug)
+FAULTS ?= all
 export MEMHP_PROFILE := debug
 export MEMHP_BUILD ?= $(CURDIR)/build/debug
 else ifneq ($(PROFILE),)
@@ -55,7 +57,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,26p' Makefile
+	@sed -n '3,25p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
