@@ -20,7 +20,8 @@
  *    free hugetlb folios are dissolved back into the buddy allocator
  *    first (so the range's own in-use hugetlb folios cannot migrate into
  *    them), then movable pages (LRU, non-LRU movable, hugetlb) migrate to
- *    other memory;
+ *    other memory: other nodes first, the range's own node once they are
+ *    full;
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
@@ -70,13 +71,22 @@
 
 #include "internal.h"
 
+/*
+ * Where an offline's folios may migrate to: @first, and @then once @first
+ * is full (@first plus the range's own node, when it was left out).
+ */
+struct offline_targets {
+	nodemask_t first;
+	nodemask_t then;
+};
+
 /* One offline_pages() call. */
 struct offline_op {
 	unsigned long start;		/* first pfn */
 	unsigned long end;		/* pfn after the last */
 	struct zone *zone;
 	struct memory_notify arg;	/* what subscribers are told */
-	nodemask_t targets;		/* where folios may migrate to */
+	struct offline_targets targets;	/* where folios may migrate to */
 	bool lru_cache_off;		/* lru_cache_disable() is in force */
 	const char *why;		/* what made it fail */
 };
@@ -242,38 +252,56 @@ put:
 /*
  * Where the range's folios may go, decided once in the writer's context so
  * both halves of a sweep agree: memory nodes the writer's cpuset allows,
- * preferably not the range's own node (it may be going away as a whole).
- * The writer's mempolicy is not consulted (an explicit node mask is, on
- * either CPU).
+ * preferably not the range's own node (it may be going away as a whole),
+ * but that node too when the others are full.  The writer's mempolicy is
+ * not consulted (an explicit node mask is, on either CPU).
  */
 static void choose_targets(struct offline_op *op)
 {
+	struct offline_targets *t = &op->targets;
 	int nid = zone_to_nid(op->zone);
 
-	nodes_and(op->targets, node_states[N_MEMORY],
-		  cpuset_current_mems_allowed);
-	if (nodes_empty(op->targets))
-		op->targets = node_states[N_MEMORY];
-	node_clear(nid, op->targets);
-	if (nodes_empty(op->targets))
-		node_set(nid, op->targets);
+	nodes_and(t->then, node_states[N_MEMORY], cpuset_current_mems_allowed);
+	if (nodes_empty(t->then))
+		t->then = node_states[N_MEMORY];
+	t->first = t->then;
+	node_clear(nid, t->first);
+	if (nodes_empty(t->first))
+		node_set(nid, t->first);
 }
 
-/* Move the folios on @list to @targets, nearest to their node first. */
-static void migrate_list(struct list_head *list, const nodemask_t *targets)
+static int migrate_to(struct list_head *list,
+		      struct migration_target_control *mtc)
+{
+	return migrate_pages(list, alloc_migration_target, NULL,
+			     (unsigned long)mtc, MIGRATE_SYNC,
+			     MR_MEMORY_HOTPLUG, NULL);
+}
+
+/*
+ * Move the folios on @list to @targets, nearest to their node first: to
+ * the first choice, and what finds no room there to the second (the range
+ * is isolated, so nothing lands back in it).  A failed allocation is no
+ * news - the sweep retries and says so below - so it is not reported.
+ */
+static void migrate_list(struct list_head *list,
+			 const struct offline_targets *targets)
 {
 	struct folio *first = list_first_entry(list, struct folio, lru);
 	struct migration_target_control mtc = {
 		.nid = folio_nid(first),
-		.nmask = (nodemask_t *)targets,	/* only read */
-		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
+		.nmask = (nodemask_t *)&targets->first,	/* only read */
+		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL |
+			    __GFP_NOWARN,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
 	int ret;
 
-	ret = migrate_pages(list, alloc_migration_target, NULL,
-			    (unsigned long)&mtc, MIGRATE_SYNC,
-			    MR_MEMORY_HOTPLUG, NULL);
+	ret = migrate_to(list, &mtc);
+	if (ret == -ENOMEM && !nodes_equal(targets->first, targets->then)) {
+		mtc.nmask = (nodemask_t *)&targets->then;
+		ret = migrate_to(list, &mtc);
+	}
 	if (!ret)
 		return;
 	if (__ratelimit(&offline_rs))
@@ -291,8 +319,8 @@ static void migrate_list(struct list_head *list, const nodemask_t *targets)
  * -EBUSY on a page that cannot move, -EINTR on a signal or on @stop.
  */
 static int migrate_pfns(unsigned long start, unsigned long end,
-			const nodemask_t *targets, struct task_struct *writer,
-			const bool *stop)
+			const struct offline_targets *targets,
+			struct task_struct *writer, const bool *stop)
 {
 	unsigned long pfn = start, span, queued = 0;
 	LIST_HEAD(list);
@@ -336,7 +364,7 @@ static int migrate_pfns(unsigned long start, unsigned long end,
 struct upper_half {
 	struct work_struct work;
 	unsigned long start, end;
-	const nodemask_t *targets;
+	const struct offline_targets *targets;
 	struct task_struct *writer;
 	const bool *stop;
 	int ret;

@@ -225,7 +225,8 @@ tour()
 	[ -z "$WHY" ] || return 1
 	if [ -z "$FIRED_IN" ] && [ $CALL -gt 1 ]; then
 		# memhp_fault_function.sh proves every step is reached
-		FEWER="called $calls times in a tour, fewer than $CALL"
+		FEWER="called $([ $calls = 0 ] && echo never || echo "only $calls x")"
+		FEWER="$FEWER in a tour: no call $CALL to fail"
 		return 1
 	fi
 	[ -n "$FIRED_IN" ] || { WHY="no operation reached $1"; return 1; }

@@ -8,15 +8,14 @@
  *	pattern into every page, print "READY", wait for SIGUSR1, check the
  *	pattern, print "INTACT" or "CORRUPT <page>", exit 0 / 1.
  *   memhp-helper hold MIB NODE
- *	a data holder for soaks: map MIB MiB (THP), move it to NUMA node
- *	NODE, write the pattern, print "READY"; then, every second until
- *	SIGUSR1, read all of it back, count the bytes that differ, move
- *	what is elsewhere back to NODE when the node has room (the next
- *	offline of that memory migrates it again), and print "PASS <passes>
- *	<bytes verified> <bytes mismatched> <pages off NODE, -1 when NODE
- *	has no memory>".  SIGUSR1: a
- *	last pass, then "INTACT <bytes verified>" or "CORRUPT <bytes
- *	mismatched>"; exit 0 / 1.
+ *	a data holder for soaks, named "memhp-holder": map MIB MiB (THP),
+ *	bound to NUMA node NODE, write the pattern, print "READY"; then,
+ *	every second until SIGUSR1, read all of it back, count the bytes
+ *	that differ, move what is elsewhere back to NODE when the node has
+ *	room (the next offline of that memory migrates it again), and print
+ *	"PASS <passes> <bytes verified> <bytes mismatched> <pages off NODE,
+ *	-1 when NODE has no memory>".  SIGUSR1: a last pass, then "INTACT
+ *	<bytes verified>" or "CORRUPT <bytes mismatched>"; exit 0 / 1.
  *   memhp-helper pin START_PFN END_PFN MIB
  *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
  *	an extra reference on it (vmsplice into a pipe nobody reads: the page
@@ -44,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -241,6 +241,8 @@ static int cmd_hold(size_t mib, int node)
 		printf("MAPFAIL %s\n", strerror(errno));
 		return 2;
 	}
+	/* its name on the console, should a move back find the node full */
+	prctl(PR_SET_NAME, "memhp-holder");
 	catch_usr1();
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);

@@ -35,7 +35,7 @@
 # memhp-soak: 24 10
 # memhp-timeout: 420
 # (the holder moving its data back to node 1 while an offline empties it)
-# memhp-console-ok: memhp-helper: page allocation failure: order:0, .*nodemask=1
+# memhp-console-ok: memhp-holder: page allocation failure: order:0, .*nodemask=1
 . /memhp/lib_memhp.sh
 
 CYCLES=$(param soak_cycles 24)
