@@ -89,13 +89,13 @@ blocks_layout()
 	local b
 	for b in ${B[@]}; do echo "$b $(state_of $b) $(zones_of $b)"; done
 }
-# snapshot: everything a refused online or offline must leave as it was.
+# snapshot: everything a refused online or offline must leave as it was:
+# the lib's hotplug_state, node 0's MemTotal and its zones' pcp batch.
 snapshot()
 {
-	blocks_layout
-	memtotal_kb
+	hotplug_state
 	grep MemTotal $NODE/node0/meminfo
-	zones
+	zones | grep batch:
 }
 # show_diff A B: the lines of A missing in B and the other way round, as notes.
 show_diff()

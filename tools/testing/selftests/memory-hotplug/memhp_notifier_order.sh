@@ -46,16 +46,6 @@ events()
 		esac
 	done
 }
-# state: what a refused step must leave as it was
-state()
-{
-	local b
-	for b in ${B[@]}; do echo "$b $(state_of $b) $(zones_of $b)"; done
-	memtotal_kb
-	grep -E '^(nr_memmap_pages|nr_memmap_boot_pages) ' /proc/vmstat
-	awk '/^Node/ {z = $2 $4} $1 == "spanned" || $1 == "present" || $1 == "managed" ||
-	     $1 == "start_pfn:" {print z, $1, $2}' /proc/zoneinfo
-}
 # show_log: the log, as notes
 show_log() { sed 's/^/# log: /' $LOGDIR/log; }
 
@@ -85,7 +75,7 @@ check "offline: GOING_OFFLINE, OFFLINE, FINISH_OFFLINE, same ranges ($r)" \
 	eval '[ $r = OK ] && log_is "$want"'
 
 # ---- refused steps ---------------------------------------------------------------
-s0=$(state)
+s0=$(hotplug_state)
 refuse PREPARE_ONLINE -5
 log_clear
 res=$(for v in online online_kernel online_movable; do
@@ -95,7 +85,7 @@ show_log
 check "PREPARE_ONLINE refused with -5: the 4 ways to online fail with EIO ($(echo $res))" \
 	[ "$(echo $res)" = "EIO EIO EIO EIO" ]
 check "each sent PREPARE_ONLINE only, nothing after it" log_is "$want"
-s1=$(state)
+s1=$(hotplug_state)
 check "block, MemTotal, memmap counters and zones as they were" [ "$s1" = "$s0" ]
 
 refuse GOING_ONLINE -12
@@ -105,12 +95,12 @@ want=$(events $X PREPARE_ONLINE GOING_ONLINE CANCEL_ONLINE FINISH_OFFLINE)
 show_log
 check "GOING_ONLINE refused with -12: the online fails with ENOMEM ($r)" [ "$r" = ENOMEM ]
 check "it sent PREPARE_ONLINE, GOING_ONLINE, CANCEL_ONLINE, FINISH_OFFLINE" log_is "$want"
-s1=$(state)
+s1=$(hotplug_state)
 check "block, MemTotal, memmap counters and zones as they were" [ "$s1" = "$s0" ]
 
 refuse none
 online_blocks online_movable $X
-s0=$(state)
+s0=$(hotplug_state)
 refuse GOING_OFFLINE -16
 log_clear
 r=$(try_write $MEM/memory$X/state offline)
@@ -118,7 +108,7 @@ want=$(events $X GOING_OFFLINE CANCEL_OFFLINE)
 show_log
 check "GOING_OFFLINE refused with -16: the offline fails with EBUSY ($r)" [ "$r" = EBUSY ]
 check "it sent GOING_OFFLINE, CANCEL_OFFLINE" log_is "$want"
-s1=$(state)
+s1=$(hotplug_state)
 check "block online, MemTotal, memmap counters and zones as they were" [ "$s1" = "$s0" ]
 
 # ---- events that are not questions ------------------------------------------------
