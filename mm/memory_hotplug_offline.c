@@ -21,7 +21,7 @@
  *    first (so the range's own in-use hugetlb folios cannot migrate into
  *    them), then movable pages (LRU, non-LRU movable, hugetlb) migrate to
  *    other memory: other nodes first, the range's own node once they are
- *    full;
+ *    full (hugetlb folios: other nodes only, unless there are none);
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
@@ -253,8 +253,9 @@ put:
  * Where the range's folios may go, decided once in the writer's context so
  * both halves of a sweep agree: memory nodes the writer's cpuset allows,
  * preferably not the range's own node (it may be going away as a whole),
- * but that node too when the others are full.  The writer's mempolicy is
- * not consulted (an explicit node mask is, on either CPU).
+ * but that node too when the others are full (see offline_target()).  The
+ * writer's mempolicy is not consulted (an explicit node mask is, on either
+ * CPU).
  */
 static void choose_targets(struct offline_op *op)
 {
@@ -270,41 +271,68 @@ static void choose_targets(struct offline_op *op)
 		node_set(nid, t->first);
 }
 
-static int migrate_to(struct list_head *list,
-		      struct migration_target_control *mtc)
+/* One batch's allocation of migration targets. */
+struct offline_alloc {
+	struct migration_target_control mtc;
+	const struct offline_targets *targets;
+	bool first_full;	/* a folio found no room in targets->first */
+};
+
+/*
+ * A target for @src: in the first choice of nodes, and once that had no
+ * room for a folio of this batch, in the second (the range's own node
+ * too; the range's pageblocks are isolated, so the buddy allocator gives
+ * nothing back from it).  Hugetlb folios stay with the first choice: a
+ * free hugetlb folio of the range itself, which isolation does not keep
+ * from the pool, could otherwise be picked.
+ */
+static struct folio *offline_target(struct folio *src, unsigned long private)
 {
-	return migrate_pages(list, alloc_migration_target, NULL,
-			     (unsigned long)mtc, MIGRATE_SYNC,
-			     MR_MEMORY_HOTPLUG, NULL);
+	struct offline_alloc *a = (struct offline_alloc *)private;
+	const struct offline_targets *t = a->targets;
+	bool hugetlb = folio_test_hugetlb(src);
+	struct folio *dst;
+
+	if (!a->first_full || hugetlb) {
+		a->mtc.nmask = (nodemask_t *)&t->first;	/* only read */
+		dst = alloc_migration_target(src, (unsigned long)&a->mtc);
+		if (dst || hugetlb || nodes_equal(t->first, t->then))
+			return dst;
+		a->first_full = true;
+	}
+	a->mtc.nmask = (nodemask_t *)&t->then;
+	return alloc_migration_target(src, (unsigned long)&a->mtc);
 }
 
 /*
- * Move the folios on @list to @targets, nearest to their node first: to
- * the first choice, and what finds no room there to the second (the range
- * is isolated, so nothing lands back in it).  A failed allocation is no
- * news - the sweep retries and says so below - so it is not reported.
+ * Move the folios on @list to @targets, nearest to their node first.  A
+ * failed allocation is no news - the sweep retries, and says so here -
+ * so the allocator does not report it.
  */
 static void migrate_list(struct list_head *list,
 			 const struct offline_targets *targets)
 {
 	struct folio *first = list_first_entry(list, struct folio, lru);
-	struct migration_target_control mtc = {
-		.nid = folio_nid(first),
-		.nmask = (nodemask_t *)&targets->first,	/* only read */
-		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL |
-			    __GFP_NOWARN,
-		.reason = MR_MEMORY_HOTPLUG,
+	struct offline_alloc a = {
+		.mtc = {
+			.nid = folio_nid(first),
+			.gfp_mask = GFP_USER | __GFP_MOVABLE |
+				    __GFP_RETRY_MAYFAIL | __GFP_NOWARN,
+			.reason = MR_MEMORY_HOTPLUG,
+		},
+		.targets = targets,
 	};
 	int ret;
 
-	ret = migrate_to(list, &mtc);
-	if (ret == -ENOMEM && !nodes_equal(targets->first, targets->then)) {
-		mtc.nmask = (nodemask_t *)&targets->then;
-		ret = migrate_to(list, &mtc);
-	}
+	ret = migrate_pages(list, offline_target, NULL, (unsigned long)&a,
+			    MIGRATE_SYNC, MR_MEMORY_HOTPLUG, NULL);
 	if (!ret)
 		return;
-	if (__ratelimit(&offline_rs))
+	if (ret == -ENOMEM && __ratelimit(&offline_rs))
+		pr_info("offline: no free memory to migrate to on nodes %*pbl, first pfn %#lx\n",
+			nodemask_pr_args(&targets->then),
+			folio_pfn(list_first_entry(list, struct folio, lru)));
+	else if (ret > 0 && __ratelimit(&offline_rs))
 		pr_info("offline: %d folio(s) did not migrate this round, first pfn %#lx\n",
 			ret, folio_pfn(list_first_entry(list, struct folio, lru)));
 	putback_movable_pages(list);

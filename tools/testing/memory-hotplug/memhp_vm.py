@@ -680,9 +680,10 @@ PROGRESS = re.compile(r"^# cycle \d+/\d+")
 
 def soak_plan(meta):
     """A soak's header "# memhp-soak: CYCLES SECONDS" gives how many cycles
-    it runs by default and how long one may take.  MEMHP_SOAK_CYCLES (make
-    soak) overrides the count.  (kernel command line words, extra seconds
-    for the time limit); ("", 0) for any other scenario."""
+    it runs by default and how long one may take; MEMHP_SOAK_CYCLES (make
+    soak) overrides the count.  Returns what to add to the kernel command
+    line and to the time limit: ("memhp.soak_cycles=N", N * SECONDS), or
+    ("", 0) for a scenario without the header."""
     if not meta.get("soak"):
         return "", 0
     cycles, seconds = (int(w) for w in meta["soak"].split())

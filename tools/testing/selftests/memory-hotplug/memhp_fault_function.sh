@@ -224,9 +224,14 @@ tour()
 	disarm
 	[ -z "$WHY" ] || return 1
 	if [ -z "$FIRED_IN" ] && [ $CALL -gt 1 ]; then
-		# memhp_fault_function.sh proves every step is reached
-		FEWER="called $([ $calls = 0 ] && echo never || echo "only $calls x")"
-		FEWER="$FEWER in a tour: no call $CALL to fail"
+		WHY="called $([ $calls = 0 ] && echo never || echo "only $calls x")"
+		WHY="$WHY in a tour: no call $CALL to fail"
+		# (a skip when every step runs, but the tour must end as it began)
+		if wait_until 10 eval '[ "$(hotplug_state)" = "$start" ]'; then
+			FEWER=$WHY
+		else
+			WHY="$WHY, and the tour did not end as it began"
+		fi
 		return 1
 	fi
 	[ -n "$FIRED_IN" ] || { WHY="no operation reached $1"; return 1; }
@@ -298,7 +303,10 @@ for s in $STEPS; do
 	if tour "$s" "${TYPE[$s]}"; then
 		echo "# $s | $FIRED_IN | $SEEN | $ROLLED"
 		ktap_test_pass "$s$NTH fails in $FIRED_IN ($SEEN), changing nothing, then succeeds"
-	elif [ -n "$FEWER" ]; then
+	elif [ -n "$FEWER" ] && [ "$(param faults subset)" = all ]; then
+		# (memhp_fault_function.sh with memhp.faults=all proves that
+		# every step is reached; a step of the subset must be called
+		# CALL times)
 		echo "# $s | - | - | -: $FEWER"
 		ktap_test_skip "$s: $FEWER"
 	else

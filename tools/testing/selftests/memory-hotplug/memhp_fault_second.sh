@@ -6,12 +6,13 @@
 #     from the kernel's memory (memmap_on_memory=0): the 256 MiB DIMM is
 #     then added as one range of two sections and two blocks, so a step
 #     that fails for the second section or block must take the first one
-#     back out as well.  The same checks as af.  A step called fewer than
-#     twice in a tour is skipped (af proves that every step is reached).
-#     By default the steps called once per section and per block run, and
-#     the notifier step (its second call is the first offline, after an
-#     online went through); memhp.faults=all (make check FAULTS=all):
-#     every step.
+#     back out as well.  The same checks as af.  By default the steps
+#     called once per section and per block run, and the notifier step
+#     (its second call is the first offline, after an online went
+#     through): each must be called twice.  memhp.faults=all (make check
+#     FAULTS=all) runs every step, and a step called fewer than twice in
+#     a tour is skipped there (af with memhp.faults=all proves that every
+#     step is reached).
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=8G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=512M

@@ -13,8 +13,9 @@
  *	every second until SIGUSR1, read all of it back, count the bytes
  *	that differ, move what is elsewhere back to NODE when the node has
  *	room (the next offline of that memory migrates it again), and print
- *	"PASS <passes> <bytes verified> <bytes mismatched> <pages off NODE,
- *	-1 when NODE has no memory>".  SIGUSR1: a last pass, then "INTACT
+ *	"PASS <passes> <bytes verified> <bytes mismatched, summed over the
+ *	passes> <pages off NODE; -1: NODE has no memory, -2: a system call
+ *	failed>".  SIGUSR1: a last pass, then "INTACT
  *	<bytes verified>" or "CORRUPT <bytes mismatched>"; exit 0 / 1.
  *   memhp-helper pin START_PFN END_PFN MIB
  *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
@@ -191,7 +192,10 @@ static size_t node_free(int node)
 	return kb * 1024;
 }
 
-/* Pages of [p, p + len) not on @node: a sample of at most 4096, scaled. */
+/*
+ * Pages of [p, p + len) on another node than @node: a sample of at most
+ * 4096, scaled; -2 when the query fails.
+ */
 static long pages_away(char *p, size_t len, int node)
 {
 	static void *pages[4096];
@@ -202,9 +206,9 @@ static long pages_away(char *p, size_t len, int node)
 	for (i = 0; i < n && asked < 4096; i += step)
 		pages[asked++] = p + i * 4096;
 	if (syscall(SYS_move_pages, 0, asked, pages, NULL, status, 0))
-		return -1;
+		return -2;
 	for (i = 0; i < asked; i++)
-		away += status[i] != node;
+		away += status[i] >= 0 && status[i] != node;
 	return away * step;
 }
 
@@ -212,7 +216,8 @@ static long pages_away(char *p, size_t len, int node)
  * Move what an offline migrated off @node back to it (mbind MPOL_BIND,
  * MPOL_MF_MOVE), when the node has room for it and some to spare: a
  * migration that finds the node full warns on the console.  The pages
- * still elsewhere, or -1 when the node has no memory at all.
+ * still elsewhere; -1 when the node has no memory at all, -2 when a
+ * system call failed.
  */
 static long move_to_node(char *p, size_t len, int node)
 {
@@ -223,7 +228,7 @@ static long move_to_node(char *p, size_t len, int node)
 		return node_free(node) ? away : -1;
 	if (syscall(SYS_mbind, p, len, 2 /* MPOL_BIND */, &mask,
 		    8 * sizeof(mask), 2 /* MPOL_MF_MOVE */))
-		return -1;
+		return -2;
 	return pages_away(p, len, node);
 }
 
