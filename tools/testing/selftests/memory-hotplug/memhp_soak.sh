@@ -37,6 +37,7 @@
 # memhp-append: kmemleak=on
 # memhp-soak: 24 10
 # memhp-timeout: 420
+# memhp-upstream: xfail stock oopses when compaction walks memory a hot-remove takes away (isolate_migratepages_block)
 # (the holder moving its data back to node 1 while an offline empties it)
 # memhp-console-ok: memhp-holder: page allocation failure: order:0, .*nodemask=1
 . /memhp/lib_memhp.sh
