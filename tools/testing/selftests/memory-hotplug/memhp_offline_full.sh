@@ -17,7 +17,7 @@
 # memhp-upstream: xfail stock never falls back to the block's own node: it retries until interrupted
 . /memhp/lib_memhp.sh
 
-LIMIT=$((60 * TIME_SCALE))
+LIMIT=$((15 * TIME_SCALE))
 
 # node_movable_used_kb NODE: kB in use in the node's ZONE_MOVABLE
 node_movable_used_kb()

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# r. the section layer under load: 64 cycles (CYCLES) of plugging a
+# r. the section layer under load: 40 cycles (CYCLES) of plugging a
 #    256 MiB DIMM, onlining it Movable, filling 64 MiB of it with data and
 #    ejecting it with the data still in use (the eject moves it out; the
 #    data is checked afterwards); then virtio-mem resizes in 2 MiB steps
@@ -19,7 +19,7 @@
 # memhp-append: memhp_default_state=online_movable kmemleak=on
 # memhp-timeout: 600
 . /memhp/lib_memhp.sh
-CYCLES=${CYCLES:-64}
+CYCLES=${CYCLES:-40}
 
 ktap_print_header
 ktap_set_plan 7

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ah. A soak that keeps every byte.  CYCLES cycles (memhp.soak_cycles=, 24
+# ah. A soak that keeps every byte.  CYCLES cycles (memhp.soak_cycles=, 16
 #     by default; make soak runs 256), each one operation picked at random:
 #     plug a DIMM on node 1 (ACPI) and online some of its blocks; online
 #     an offline hot-added block (a DIMM's in a random zone, the others
@@ -35,14 +35,14 @@
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,node=1,requested-size=0
 # memhp-append: mem=1G memhp_default_state=offline memory_hotplug.memmap_on_memory=1
 # memhp-append: kmemleak=on
-# memhp-soak: 24 10
+# memhp-soak: 16 10
 # memhp-timeout: 420
 # memhp-upstream: xfail stock oopses when compaction walks memory a hot-remove takes away (isolate_migratepages_block)
 # (the holder moving its data back to node 1 while an offline empties it)
 # memhp-console-ok: memhp-holder: page allocation failure: order:0, .*nodemask=1
 . /memhp/lib_memhp.sh
 
-CYCLES=$(param soak_cycles 24)
+CYCLES=$(param soak_cycles 16)
 SEED=$(param soak_seed $((EPOCHSECONDS % 32768)))
 RANDOM=$SEED
 MAX_DIMMS=4
