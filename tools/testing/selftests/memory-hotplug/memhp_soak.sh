@@ -37,7 +37,7 @@
 # memhp-append: kmemleak=on
 # memhp-soak: 16 10
 # memhp-timeout: 420
-# memhp-upstream: xfail stock oopses when compaction walks memory a hot-remove takes away (isolate_migratepages_block)
+# memhp-upstream: xfail stock oopses when compaction races a hot-remove
 # (the holder moving its data back to node 1 while an offline empties it)
 # memhp-console-ok: memhp-holder: page allocation failure: order:0, .*nodemask=1
 . /memhp/lib_memhp.sh
@@ -281,9 +281,9 @@ NEXT=1
 DIMMS=d0
 online_blocks online_movable $(dimm_plug d0 512M 1) ||
 	{ echo "Bail out! the first DIMM did not come online"; exit 1; }
-helper_start hold hold $HOLD_MIB 1
-[ "$(head -1 /tmp/hold.out)" = READY ] ||
-	{ echo "Bail out! the data holder did not start: $(head -1 /tmp/hold.out)"; exit 1; }
+helper_start holder hold $HOLD_MIB 1
+[ "$(head -1 /tmp/holder.out)" = READY ] ||
+	{ echo "Bail out! the data holder did not start: $(head -1 /tmp/holder.out)"; exit 1; }
 
 churn_files()
 {
@@ -313,15 +313,15 @@ LOAD="$LOAD $!"
 
 T0=$EPOCHSECONDS
 for CYCLE in $(seq 1 $CYCLES); do
-	pick plug online online offline offline eject vmem vmem probe
+	pick plug online offline eject vmem probe online offline vmem
 	OP=$PICKED
 	case $OP in
 	plug) set -- $DIMMS; [ $# -lt $MAX_DIMMS ] || OP=eject ;;
 	esac
 	op_$OP
 	settled
-	read -r _ _ verified bad away < <(tail -1 /tmp/hold.out)
-	kill -0 $PID_hold 2>/dev/null || unexpected "the data holder died"
+	read -r _ _ verified bad away < <(tail -1 /tmp/holder.out)
+	kill -0 $PID_holder 2>/dev/null || unexpected "the data holder died"
 	case $away in
 	-1) away="all (node 1 has no memory)" ;;
 	-2) unexpected "the holder could not query or move its pages" ;;
@@ -370,9 +370,9 @@ for b in $(hot_blocks online); do
 	unexpected "memory$b stayed online at the end"
 done
 
-helper_finish hold
-HELD=$(tail -1 /tmp/hold.out)
-passes=$(grep -c ^PASS /tmp/hold.out)
+helper_finish holder
+HELD=$(tail -1 /tmp/holder.out)
+passes=$(grep -c ^PASS /tmp/holder.out)
 settle
 
 ktap_print_msg "$((EPOCHSECONDS - T0)) s; operations:" \
