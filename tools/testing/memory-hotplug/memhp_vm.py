@@ -427,6 +427,10 @@ class Guest:
         if self.ok_lines_left and CALL_TRACE.search(line):
             self.ok_lines_left = 0
             return
+        if CALL_TRACE.search(line):
+            # a stack dump alone names nothing: add the lines that opened
+            # the report (an OOM kill, an allocation failure...)
+            line += " (after: " + " | ".join(self.console_tail[-4:-1]) + ")"
         self.console_bad.append(line)
 
     def _left(self, wanted):
