@@ -400,9 +400,11 @@ state_diff()
 
 # ---- kernel log ---------------------------------------------------------------
 
-# kmsg_mark: remember where the kernel log is now; kmsg_since prints what came after.
-kmsg_mark() { KMSG_MARK=$(dmesg | wc -l); }
-kmsg_since() { dmesg | tail -n +$((KMSG_MARK + 1)); }
+# kmsg_mark: remember where the kernel log is now; kmsg_since prints what
+# came after (by sequence number: dmesg's line count stops growing once the
+# log buffer wraps, as it does in long scenarios on the debug kernel).
+kmsg_mark() { KMSG_MARK=$(memhp-helper kmsg); }
+kmsg_since() { memhp-helper kmsg "$KMSG_MARK"; }
 
 # check DESCRIPTION COMMAND...: one KTAP case from a command's status.
 check()

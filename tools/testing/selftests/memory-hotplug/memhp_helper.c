@@ -32,6 +32,10 @@
  *	page fault of its own takes the fault.  Prints "<errno name or OK>
  *	fired" when the N-th site was reached, "<...> unused" when the write
  *	passed fewer than N sites.
+ *   memhp-helper kmsg [SEQ]
+ *	without SEQ: the sequence number the next kernel message gets; with
+ *	it: the text of each message from SEQ on, one per line.  Unlike
+ *	counting dmesg lines, this stays right once the log buffer wraps.
  *
  * Built static on the host and put into the guest's initramfs.
  */
@@ -382,6 +386,48 @@ static int cmd_fail_nth(const char *nth, const char *file, const char *value)
 	return 0;
 }
 
+/*
+ * Each read() of /dev/kmsg returns one record, "prio,seq,usec,flags;text"
+ * (a newline inside text comes escaped), then lines of dictionary
+ * properties.  Non-blocking: the read after the newest record fails with
+ * EAGAIN; EPIPE says records were overwritten before they were read.
+ */
+static int cmd_kmsg(const char *from)
+{
+	unsigned long long seq, next = 0, want = 0;
+	char rec[8192], *text;
+	ssize_t n;
+	int fd;
+
+	if (from)
+		want = strtoull(from, NULL, 10);
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		perror("/dev/kmsg");
+		return 2;
+	}
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text || sscanf(rec, "%*u,%llu,", &seq) != 1)
+			continue;
+		next = seq + 1;
+		if (from && seq >= want) {
+			text[strcspn(text, "\n")] = '\0';
+			puts(text + 1);
+		}
+	}
+	close(fd);
+	if (!from)
+		printf("%llu\n", next);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -400,6 +446,8 @@ int main(int argc, char **argv)
 					     strtod(argv[4], NULL));
 	if (argc == 5 && !strcmp(argv[1], "fail-nth"))
 		return cmd_fail_nth(argv[2], argv[3], argv[4]);
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "kmsg"))
+		return cmd_kmsg(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
 	return 2;
 }

@@ -290,7 +290,7 @@ kept_by_kernel()
 	[ -n "$online" ] || return 1
 	set -- $blks
 	KEPT_BLOCKS=$((KEPT_BLOCKS + $#))
-	KEPT_BLOCK_LIST="$KEPT_BLOCK_LIST $blks"
+	KEPT_BLOCK_LIST="$KEPT_BLOCK_LIST $(echo $blks)"
 	set -- $online
 	KEPT_ONLINE=$((KEPT_ONLINE + $#))
 	ktap_print_msg "kernel memory in its Normal block(s) $* keeps DIMM $id plugged"
@@ -388,6 +388,7 @@ vmem_resize $BLOCK_SIZE && wait_until 60 vmem_at $BLOCK_SIZE &&
 	unexpected "virtio-mem stuck at $(vmem_plugged) bytes"
 KEPT=			# DIMMs kernel memory keeps
 KEPT_BLOCKS=0		# their blocks
+KEPT_BLOCK_LIST=	# (which)
 KEPT_ONLINE=0		# their online blocks
 for id in $DIMMS; do
 	for try in 1 2 3; do
@@ -433,10 +434,10 @@ given_up=${TALLY["offline EINTR"]:-0}
 offlines=$((given_up + ${TALLY["offline OK"]:-0} + ${TALLY["offline EBUSY"]:-0}))
 check "at most one offline in eight gave up at the time limit ($given_up of $offlines)" \
 	[ $((given_up * 8)) -le $offlines ]
-left=$(echo $DIMMS)
-what="every DIMM ejected but those kernel memory keeps (${KEPT:- none}), virtio-mem unplugged"
+left=$(echo $DIMMS) kept=$(echo $KEPT)
+what="every DIMM ejected but those kernel memory keeps (${kept:-none}), virtio-mem unplugged"
 check "$what (left: ${left:-none}, $(vmem_plugged) bytes)" \
-	eval '[ "$left" = "$(echo $KEPT)" ] && vmem_at 0'
+	eval '[ "$left" = "$kept" ] && vmem_at 0'
 want=$((START_TOTAL + KEPT_ONLINE * BLOCK_TOTAL_KB))
 check "MemTotal is back to $START_TOTAL kB + $KEPT_ONLINE kept blocks ($(memtotal_kb) of $want kB)" \
 	memtotal_is $want
