@@ -398,6 +398,21 @@ state_diff()
 	diff <(echo "$1") <(echo "$2") | sed -n 's/^[<>] /# /p' | head -8
 }
 
+# churn_shmem FILES MIB [PAUSE]: rewrite FILES shmem files of MIB MiB and read
+# them all back, round after round (PAUSE seconds apart), until killed: page
+# cache that comes and goes.  Run it in the background; the files are
+# /dev/shm/churn*.
+churn_shmem()
+{
+	local i=0
+	while :; do
+		dd if=/dev/zero of=/dev/shm/churn$((i % $1)) bs=1M count=$2 2>/dev/null
+		cat /dev/shm/churn* >/dev/null
+		i=$((i + 1))
+		[ -z "$3" ] || sleep $3
+	done
+}
+
 # ---- kernel log ---------------------------------------------------------------
 
 # kmsg_mark: remember where the kernel log is now; kmsg_since prints what

@@ -29,16 +29,7 @@ check "the DIMM's blocks are online in ZONE_NORMAL ($zones)" \
 	      [ "$(zones_of $b)" = Normal ] || exit 1; done'
 
 # churn: shmem files rewritten and read, anonymous memory mapped afresh
-churn_files()
-{
-	local i=0
-	while :; do
-		dd if=/dev/zero of=/dev/shm/churn$((i % 16)) bs=1M count=16 2>/dev/null
-		cat /dev/shm/churn* >/dev/null
-		i=$((i + 1))
-	done
-}
-churn_files &
+churn_shmem 16 16 &
 files=$!
 stress-ng --vm 2 --vm-bytes 96M --vm-method incdec -t 0 >/tmp/churn.out 2>&1 &
 anon=$!

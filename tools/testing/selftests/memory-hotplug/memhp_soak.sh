@@ -319,16 +319,6 @@ helper_start holder hold $HOLD_MIB 1
 [ "$(head -1 /tmp/holder.out)" = READY ] ||
 	{ echo "Bail out! the data holder did not start: $(head -1 /tmp/holder.out)"; exit 1; }
 
-churn_files()
-{
-	local i=0
-	while :; do
-		dd if=/dev/zero of=/dev/shm/churn$((i % 8)) bs=1M count=8 2>/dev/null
-		cat /dev/shm/churn* >/dev/null
-		i=$((i + 1))
-		sleep 0.2
-	done
-}
 compact_often() { while :; do echo 1 >/proc/sys/vm/compact_memory; sleep 3; done; }
 hugetlb_often()
 {
@@ -337,7 +327,7 @@ hugetlb_often()
 		echo 0 >$HUGE2M/nr_hugepages; sleep 2
 	done 2>/dev/null
 }
-churn_files & LOAD=$!
+churn_shmem 8 8 0.2 & LOAD=$!
 compact_often & LOAD="$LOAD $!"
 hugetlb_often & LOAD="$LOAD $!"
 stress-ng --vm 1 --vm-bytes 64M --vm-madvise hugepage --verify -t 0 >/tmp/stress.out 2>&1 &
