@@ -120,6 +120,16 @@ BAD_CONSOLE = re.compile(
     r"memory range \[[^]]*\] not used|none of its memory could be added|"
     r"no usable memory range|adding memory failed")
 
+# What dump_stack() prints about the CPU and task before "Call Trace:".
+DUMP_PREAMBLE = re.compile(r"^(\[[^]]*\] )*(CPU: |Hardware name: |Workqueue: |Tainted: )")
+
+
+def report_header(before, lines=2):
+    """The last LINES console lines in BEFORE that are not dump_stack()'s
+    preamble: what a report printed before its stack dump."""
+    return [l for l in before[-8:] if not DUMP_PREAMBLE.search(l)][-lines:]
+
+
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\s*-?\s*(.*?)\s*(?:#\s*(\S+)(.*))?$")
 
 # The entry of `check` that tests this script itself (see check_harness()).
@@ -430,7 +440,7 @@ class Guest:
         if CALL_TRACE.search(line):
             # a stack dump alone names nothing: add the lines that opened
             # the report (an OOM kill, an allocation failure...)
-            line += " (after: " + " | ".join(self.console_tail[-4:-1]) + ")"
+            line += " (after: " + " | ".join(report_header(self.console_tail[:-1])) + ")"
         self.console_bad.append(line)
 
     def _left(self, wanted):

@@ -418,8 +418,19 @@ churn_shmem()
 # kmsg_mark: remember where the kernel log is now; kmsg_since prints what
 # came after (by sequence number: dmesg's line count stops growing once the
 # log buffer wraps, as it does in long scenarios on the debug kernel).
-kmsg_mark() { KMSG_MARK=$(memhp-helper kmsg); }
-kmsg_since() { memhp-helper kmsg "$KMSG_MARK"; }
+# A mark that is not a number, or records overwritten since it, end the
+# scenario (from a pipeline too: $$ is the scenario's shell): a check of
+# what the log lacks would pass without evidence.
+kmsg_bail() { echo "Bail out! $*" >&2; kill $$; exit 1; }
+kmsg_mark()
+{
+	KMSG_MARK=$(memhp-helper kmsg)
+	[[ $KMSG_MARK =~ ^[0-9]+$ ]] || kmsg_bail "cannot read /dev/kmsg"
+}
+kmsg_since()
+{
+	memhp-helper kmsg "$KMSG_MARK" || kmsg_bail "the kernel log since the mark is incomplete"
+}
 
 # check DESCRIPTION COMMAND...: one KTAP case from a command's status.
 check()

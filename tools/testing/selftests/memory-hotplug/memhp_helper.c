@@ -41,6 +41,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -396,6 +397,7 @@ static int cmd_kmsg(const char *from)
 {
 	unsigned long long seq, next = 0, want = 0;
 	char rec[8192], *text;
+	bool lost = false;
 	ssize_t n;
 	int fd;
 
@@ -410,12 +412,20 @@ static int cmd_kmsg(const char *from)
 		n = read(fd, rec, sizeof(rec) - 1);
 		if (n < 0 && errno == EPIPE)
 			continue;
-		if (n <= 0)
+		if (n < 0 && errno == EAGAIN)
 			break;
+		if (n <= 0) {
+			perror("/dev/kmsg");
+			close(fd);
+			return 2;
+		}
 		rec[n] = '\0';
 		text = strchr(rec, ';');
 		if (!text || sscanf(rec, "%*u,%llu,", &seq) != 1)
 			continue;
+		/* the oldest record left is newer than the mark */
+		if (from && !next && seq > want)
+			lost = true;
 		next = seq + 1;
 		if (from && seq >= want) {
 			text[strcspn(text, "\n")] = '\0';
@@ -425,7 +435,10 @@ static int cmd_kmsg(const char *from)
 	close(fd);
 	if (!from)
 		printf("%llu\n", next);
-	return 0;
+	if (lost)
+		fprintf(stderr, "memhp-helper: kernel log records from %llu on were overwritten\n",
+			want);
+	return lost ? 3 : 0;
 }
 
 int main(int argc, char **argv)

@@ -56,7 +56,7 @@ OFFLINE_LIMIT=$((20 * TIME_SCALE))
 EJECT_LIMIT=120			# seconds (times TIME_SCALE: wait_event scales)
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 ktap_print_msg "$CYCLES cycles, seed $SEED (memhp.soak_seed=$SEED repeats the choices)"
 
 # ---- bookkeeping ----------------------------------------------------------------
@@ -269,14 +269,32 @@ settled()
 		unexpected "after $OP, blocks are between states: $(between)"
 }
 
+# unmovable_dumps: one line per "unmovable page" dump in the kernel log
+# since the mark: "<pfn> kernel" for a page no user memory owns (no
+# mapping, not anonymous or KSM, not on the LRU, not mapped), else
+# "<pfn> user"
+unmovable_dumps()
+{
+	kmsg_since | awk '
+		/^page: refcount:/ {
+			pfn = $NF; sub(/^pfn:/, "", pfn)
+			owner = ($3 == "mapcount:0" && $4 == "mapping:0000000000000000") ?
+				"kernel" : "user"
+		}
+		/^(anon |ksm )?flags: / && ($1 != "flags:" || /[(|]lru[|)]/) { owner = "user" }
+		/^page dumped because: unmovable page$/ { print pfn, owner }'
+}
+
 # kept_by_kernel ID: the DIMM's eject was refused because kernel memory
 # sits in it, which the kernel may place in a ZONE_NORMAL block and never
-# move: every online block of it is Normal and its offline fails with
-# EBUSY naming an unmovable page.  Its blocks are then counted in
-# KEPT_BLOCK_LIST, KEPT_BLOCKS and (online) KEPT_ONLINE.
+# move: every online block of it is Normal, its offline fails with EBUSY,
+# and the pages the kernel names for it are kernel pages of that block
+# (a user page there would be a folio some path failed to put back).  Its
+# blocks are then counted in KEPT_BLOCK_LIST, KEPT_BLOCKS and (online)
+# KEPT_ONLINE.
 kept_by_kernel()
 {
-	local id=$1 b blks res online=
+	local id=$1 b blks res pfn owner kernel online=
 	blks=$(dimm_blocks $id) || return 1
 	for b in $blks; do
 		[ "$(state_of $b)" = online ] || continue
@@ -284,7 +302,14 @@ kept_by_kernel()
 		kmsg_mark
 		res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline $OFFLINE_LIMIT)
 		[ "${res% *}" = "Device or resource busy" ] || return 1
-		kmsg_since | grep -q "page dumped because: unmovable page$" || return 1
+		kernel=
+		while read -r pfn owner; do
+			[ $((pfn / BLOCK_PAGES)) = $b ] || continue
+			[ $owner = kernel ] || return 1
+			kernel=$pfn
+		done < <(unmovable_dumps)
+		[ -n "$kernel" ] || return 1
+		ktap_print_msg "memory$b: kernel page at pfn $kernel keeps it online"
 		online="$online $b"
 	done
 	[ -n "$online" ] || return 1
@@ -310,10 +335,11 @@ START_MIGRATED=$(sed -n 's/^pgmigrate_success //p' /proc/vmstat)
 # kernel memory keeps at the end
 NEXT=1
 DIMMS=d0
-d0=$(dimm_plug d0 512M 1) && online_blocks online_movable $d0 ||
-	{ echo "Bail out! the first DIMM did not come online"; exit 1; }
+BLOCK_PAGES=$((BLOCK_SIZE / 4096))
+d0=$(dimm_plug d0 512M 1) || { echo "Bail out! the first DIMM did not plug"; exit 1; }
 set -- $d0
 BLOCK_MEMMAP=$((($(memmap_pages) - START_MEMMAP) / $#))
+online_blocks online_movable $d0 || { echo "Bail out! the first DIMM did not come online"; exit 1; }
 BLOCK_TOTAL_KB=$((($(memtotal_kb) - START_TOTAL) / $#))
 helper_start holder hold $HOLD_MIB 1
 [ "$(head -1 /tmp/holder.out)" = READY ] ||
@@ -389,10 +415,13 @@ for id in $DIMMS; do
 	done
 	if [ "$res" = OK ] && qmp object-del "{\"id\": \"mem-$id\"}"; then
 		DIMMS=$(echo " $DIMMS " | sed "s/ $id / /")
-	elif [ "$res" = busy ] && kept_by_kernel $id; then
-		KEPT="$KEPT $id"
 	else
-		unexpected "eject $id at the end: $res $REPLY"
+		why="$res $REPLY"
+		if [ "$res" = busy ] && kept_by_kernel $id; then
+			KEPT="$KEPT $id"
+		else
+			unexpected "eject $id at the end: $why"
+		fi
 	fi
 done
 # (an eject offlines what is left of its DIMM: only the rest must be offline)
@@ -436,6 +465,7 @@ what="nr_memmap_pages is back to $START_MEMMAP + $PROBE_MEMMAP probed + $KEPT_BL
 check "$what ($(memmap_pages) of $want)" [ "$(memmap_pages)" -eq $want ]
 check "node memory is as at the start, node 1 too if blocks were kept ($(cat $NODE/has_memory))" \
 	[ "$(cat $NODE/has_memory)" = "$KEPT_NODES" ]
+check "no pageblock left isolated ($(isolated_pageblocks))" [ "$(isolated_pageblocks)" = 0 ]
 check "unreclaimable slab within $SLAB_SLACK_KB kB of the start ($START_SLAB -> $(slab_kb) kB)" \
 	[ $(($(slab_kb) - START_SLAB)) -le $SLAB_SLACK_KB ]
 ktap_finished
