@@ -826,7 +826,7 @@ def check_harness(impl):
         return [r[1] for r in runs[kind][0] if r[0] == "fail"]
 
     panic_notes = runs["panic"][1]
-    hang_timeout = dict(CRASH_BOOTS)["hang"]
+    hang_timeout = dict(CRASH_BOOTS)["hang"] * TIME_SCALE  # as run_scenario()
     hang_took = runs["hang"][2]
     checks = [
         ("a guest that panics is reported not ok", failed("panic")),

@@ -136,17 +136,23 @@ dimm_add()
 	qmp object-add "{$backend}" && qmp device_add "{$dimm}"
 }
 
-# dimm_plug ID SIZE [NODE]: plug and wait until all its blocks are present;
-# prints the new block ids.
+# dimm_plug ID SIZE [NODE]: plug and wait until all its blocks are present
+# (and onlined, if auto_online_blocks says so); prints the new block ids.
 dimm_plug()
 {
-	local before want
+	local before want new
 	before=$(blocks | tr '\n' ' ')
 	want=$(($(nr_blocks) + $(bytes "$2") / BLOCK_SIZE))
 	dimm_add "$@" || return 1
 	wait_until 60 count_is "$want" || return 1
-	new_blocks "$before"
+	new=$(new_blocks "$before")
+	# a block appears before the kernel's auto-online policy onlines it:
+	# give that time (a slow kernel shows the gap)
+	[ "$(cat $MEM/auto_online_blocks)" = offline ] ||
+		wait_until 30 none_offline $new
+	echo "$new"
 }
+none_offline() { local b; for b in "$@"; do [ "$(state_of $b)" != offline ] || return 1; done; }
 
 # dimm_unplug ID [TIMEOUT]: ask the guest to eject (ACPI), 0 once QEMU reports
 # DEVICE_DELETED and the backend is gone.
