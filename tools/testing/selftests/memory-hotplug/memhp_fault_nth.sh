@@ -19,12 +19,17 @@
 #     the end.  Runs the same on both kernels.
 #
 #     A failed memmap allocation makes the kernel report it once ("vmemmap
-#     alloc failure", with a stack dump): expected here.
+#     alloc failure", with a stack dump): expected here, as are the
+#     reports of a failed vmalloc in the writing task (KASAN's shadow of
+#     the block on the debug kernel) and kmemleak's note that it could not
+#     record a scan area.
 #
-# memhp-qemu: -m 12G
+# memhp-qemu: -m 16G
 # memhp-append: mem=512M memhp_default_state=offline kmemleak=on
 # memhp-timeout: 1200
 # memhp-console-ok: vmemmap alloc failure
+# memhp-console-ok: memhp-helper: vmalloc error: 
+# memhp-console-ok: kmemleak: Cannot allocate a scan area
 # memhp-upstream: xfail stock oopses on a firmware memmap entry freed while listed
 . /memhp/lib_memhp.sh
 
@@ -103,11 +108,12 @@ is_state() { [ "$(state_of $1 2>/dev/null)" = "$2" ]; }
 # probe that succeeds takes the next hidden block.  EXPECT[block] is the
 # state each block the scenario added should be in.
 declare -A EXPECT
-# q35 puts 2G of the 12G below 4G and the other 10G from 4G up: probe
+# q35 puts 2G of the 16G below 4G and the other 14G from 4G up: probe
 # only there (probing an address with no RAM behind it "works", and
-# onlining it hands out pages that do not exist)
+# onlining it hands out pages that do not exist).  The debug kernel
+# absorbs more faults, each a probe or an online that took a block.
 NEXT=$(((4 << 30) / BLOCK_SIZE))
-END=$(((14 << 30) / BLOCK_SIZE))
+END=$(((18 << 30) / BLOCK_SIZE))
 BLK=
 probe_new()
 {
