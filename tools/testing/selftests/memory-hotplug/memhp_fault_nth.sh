@@ -28,7 +28,7 @@
 # memhp-append: mem=512M memhp_default_state=offline kmemleak=on
 # memhp-timeout: 1200
 # memhp-console-ok: vmemmap alloc failure
-# memhp-console-ok: memhp-helper: vmalloc error: 
+# memhp-console-ok: memhp-helper: vmalloc error:
 # memhp-console-ok: kmemleak: Cannot allocate a scan area
 # memhp-upstream: xfail stock oopses on a firmware memmap entry freed while listed
 . /memhp/lib_memhp.sh

@@ -458,8 +458,8 @@ what="every DIMM ejected but those kernel memory keeps (${kept:-none}), virtio-m
 check "$what (left: ${left:-none}, $(vmem_plugged) bytes)" \
 	eval '[ "$left" = "$kept" ] && vmem_at 0'
 want=$((START_TOTAL + KEPT_ONLINE * BLOCK_TOTAL_KB))
-check "MemTotal is back to $START_TOTAL kB + $KEPT_ONLINE kept blocks ($(memtotal_kb) of $want kB)" \
-	memtotal_is $want
+what="MemTotal is back to $START_TOTAL kB + $KEPT_ONLINE kept blocks"
+check "$what ($(memtotal_kb) of $want kB)" memtotal_is $want
 want=$((START_MEMMAP + PROBE_MEMMAP + KEPT_BLOCKS * BLOCK_MEMMAP))
 what="nr_memmap_pages is back to $START_MEMMAP + $PROBE_MEMMAP probed + $KEPT_BLOCKS kept blocks"
 check "$what ($(memmap_pages) of $want)" [ "$(memmap_pages)" -eq $want ]
