@@ -30,7 +30,7 @@
 # memhp-console-ok: vmemmap alloc failure
 # memhp-console-ok: memhp-helper: vmalloc error:
 # memhp-console-ok: kmemleak: Cannot allocate a scan area
-# memhp-upstream: xfail stock oopses on a firmware memmap entry freed while listed
+# memhp-upstream: xfail stock warns in add_pages() and oopses on a freed firmware memmap entry
 . /memhp/lib_memhp.sh
 
 DBG=/sys/kernel/debug
