@@ -66,8 +66,9 @@
  * fail is marked ALLOW_ERROR_INJECTION(), here, in the online and offline
  * files, in mm/sparse_hotplug.c, drivers/base/memory.c and the ACPI memory
  * device driver, so that fail_function can make it fail on demand.  Such a step
- * does nothing when it fails (an injected failure skips it entirely), and
- * its caller undoes the steps before it; a marked static function is
+ * leaves nothing behind that its caller does not undo when it fails (an
+ * injected failure skips it entirely), and its caller undoes the steps
+ * before it; a marked static function is
  * noinline, or the probe would miss the copies inlined into its callers.
  */
 
@@ -1234,12 +1235,12 @@ static int reonline_one(struct memory_block *mem, void *arg)
  *
  * Meant for drivers that know the memory is unused (virtio-mem unplug);
  * offlining memory still in use may take long.  If any block cannot be
- * offlined, the blocks offlined so far are onlined again, into the zone
- * kind they had.
+ * offlined, or the range cannot be removed, the blocks offlined so far are
+ * onlined again, into the zone kind they had.
  *
  * Context: Process context; takes the device hotplug lock.
- * Return: 0; -EINVAL for a range not in whole blocks; -ENOMEM; or the
- * error of offlining a block (-EBUSY, -EINTR, ...).
+ * Return: 0; -EINVAL for a range not in whole blocks; -ENOMEM; the error
+ * of offlining a block (-EBUSY, -EINTR, ...); or the error of the removal.
  */
 int offline_and_remove_memory(u64 start, u64 size)
 {

@@ -21,7 +21,8 @@
  *    first (so the range's own in-use hugetlb folios cannot migrate into
  *    them), then movable pages (LRU, non-LRU movable, hugetlb) migrate to
  *    other memory: other nodes first, the range's own node once they are
- *    full (hugetlb folios: other nodes only, unless there are none);
+ *    full (a large folio is split rather than moved there; hugetlb
+ *    folios: other nodes only, unless there are none);
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
@@ -73,7 +74,10 @@
 
 /*
  * Where an offline's folios may migrate to: @first, and @then once @first
- * is full (@first plus the range's own node, when it was left out).
+ * is full.  @then is every node with memory the writer's cpuset allows
+ * (all of them if it allows none), the range's own node included when it
+ * is allowed; @first is @then without the range's own node, unless that
+ * leaves it empty.
  */
 struct offline_targets {
 	nodemask_t first;
@@ -275,14 +279,16 @@ static void choose_targets(struct offline_op *op)
 struct offline_alloc {
 	struct migration_target_control mtc;
 	const struct offline_targets *targets;
-	bool first_full;	/* a folio found no room in targets->first */
+	bool first_full;	/* a page found no room in targets->first */
 };
 
 /*
  * A target for @src: in the first choice of nodes, and once that had no
- * room for a folio of this batch, in the second (the range's own node
- * too; the range's pageblocks are isolated, so the buddy allocator gives
- * nothing back from it).  Hugetlb folios stay with the first choice: a
+ * room for a single page of this batch, in the second (the range's own
+ * node too; the range's pageblocks are isolated, so the buddy allocator
+ * gives nothing back from it).  A large folio that finds no room in the
+ * first choice proves only fragmentation there: migrate_pages() splits it
+ * and its pages try again.  Hugetlb folios stay with the first choice: a
  * free hugetlb folio of the range itself, which isolation does not keep
  * from the pool, could otherwise be picked.
  */
@@ -290,13 +296,13 @@ static struct folio *offline_target(struct folio *src, unsigned long private)
 {
 	struct offline_alloc *a = (struct offline_alloc *)private;
 	const struct offline_targets *t = a->targets;
-	bool hugetlb = folio_test_hugetlb(src);
+	bool first_only = folio_test_hugetlb(src) || folio_test_large(src);
 	struct folio *dst;
 
-	if (!a->first_full || hugetlb) {
+	if (!a->first_full || first_only) {
 		a->mtc.nmask = (nodemask_t *)&t->first;	/* only read */
 		dst = alloc_migration_target(src, (unsigned long)&a->mtc);
-		if (dst || hugetlb || nodes_equal(t->first, t->then))
+		if (dst || first_only || nodes_equal(t->first, t->then))
 			return dst;
 		a->first_full = true;
 	}

@@ -15,11 +15,13 @@
  *    those leading pages join the zone and are marked self-hosted.
  * 2. online_pages() for the rest: the range joins the zone (memmap written,
  *    pageblocks isolated), subscribers get MEM_GOING_ONLINE and may veto,
- *    then the pages go to the buddy allocator in the largest aligned
- *    chunks, the zone and node are accounted, the node gains its
- *    N_MEMORY / N_NORMAL_MEMORY states, zonelists are rebuilt if the zone
- *    was empty, the pageblocks become movable, and watermarks, kswapd,
- *    kcompactd and the writeback limits follow.  MEM_ONLINE ends it.
+ *    a zone's first pages get its per-CPU pagesets (if they cannot be
+ *    allocated, MEM_CANCEL_ONLINE undoes the online), then the pages go
+ *    to the buddy allocator in the largest aligned chunks, the zone and
+ *    node are accounted, the node gains its N_MEMORY / N_NORMAL_MEMORY
+ *    states, zonelists are rebuilt if the zone was empty, the pageblocks
+ *    become movable, and watermarks, kswapd, kcompactd and the writeback
+ *    limits follow.  MEM_ONLINE ends it.
  *
  * Cost: every step is linear in the range except the global refreshes
  * (watermarks, writeback ratelimit), which are linear in the number of
@@ -526,7 +528,8 @@ static void populate_range(struct zone *zone, struct memory_group *group,
  * device hotplug lock.
  * Return: 0; -EINVAL for a misaligned range; -ENOMEM when a zone's first
  * pages get no per-CPU pagesets; or the errno of a MEM_GOING_ONLINE veto.
- * Nothing has changed after an error.
+ * Nothing has changed after an error, except that zone->contiguous may be
+ * left clear (a hint only: walks then check each pageblock).
  */
 noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
 			  struct zone *zone, struct memory_group *group)

@@ -33,7 +33,8 @@
  *    for_each_memory_block() is O(n).  Adding a block is O(log n), so
  *    hot-adding 64 GiB (512 blocks) costs no per-block scan of the others.
  *  - ``memory_groups``: allocating xarray, id -> group; dynamic groups carry
- *    a mark so the online policy walks only those.
+ *    a mark so the online policy walks only those.  With debugfs, the
+ *    file ``memory_groups`` lists them.
  *  - ``memory_chain``: blocking notifier chain sorted by priority.
  *
  * Locking: the device hotplug lock (lock_device_hotplug()) serializes
@@ -62,6 +63,7 @@
 
 #include <linux/capability.h>
 #include <linux/crash_core.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/error-injection.h>
 #include <linux/init.h>
@@ -71,6 +73,7 @@
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 #include <linux/xarray.h>
@@ -1240,6 +1243,42 @@ int walk_dynamic_memory_groups(int nid, walk_memory_groups_func_t func,
 	}
 	return 0;
 }
+
+#ifdef CONFIG_DEBUG_FS
+/*
+ * debugfs "memory_groups": one line per group, with its id, node, kind and
+ * size, and the pages it has online, so that a test can tell that a failed
+ * hot-add or removal left no group behind.  The xarray lock keeps a group
+ * from being freed while it is printed: it is erased under that lock
+ * before it is freed.
+ */
+static int memory_groups_show(struct seq_file *m, void *unused)
+{
+	struct memory_group *group;
+	unsigned long id;
+
+	xa_lock(&memory_groups);
+	xa_for_each(&memory_groups, id, group)
+		seq_printf(m, "%lu node %d %s %lu present kernel %lu movable %lu\n",
+			   id, group->nid,
+			   group->is_dynamic ? "dynamic unit" : "static max",
+			   group->is_dynamic ? group->d.unit_pages :
+					       group->s.max_pages,
+			   group->present_kernel_pages,
+			   group->present_movable_pages);
+	xa_unlock(&memory_groups);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(memory_groups);
+
+static int __init memory_groups_debugfs_init(void)
+{
+	debugfs_create_file("memory_groups", 0400, NULL, NULL,
+			    &memory_groups_fops);
+	return 0;
+}
+late_initcall(memory_groups_debugfs_init);
+#endif
 
 #ifdef CONFIG_MEMORY_BLOCK_KUNIT_TEST
 #include "test/memory_block_kunit.h"
