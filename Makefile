@@ -22,6 +22,7 @@
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
 #                          (the default with PROFILE=debug; FAULTS=subset there)
 #   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
+#   APPEND="kmemleak=off"  more kernel command line for every guest (MEMHP_APPEND)
 #   JOBS=N                 parallel build jobs
 
 IMPL ?= ours
@@ -34,7 +35,7 @@ else ifneq ($(PROFILE),)
 $(error PROFILE=$(PROFILE): the one profile there is, is PROFILE=debug)
 endif
 export MEMHP_BUILD ?= $(CURDIR)/build
-export MEMHP_APPEND := $(if $(FAULTS),memhp.faults=$(FAULTS))
+export MEMHP_APPEND := $(strip $(APPEND) $(if $(FAULTS),memhp.faults=$(FAULTS)))
 ifdef BASE_SHA256
 export MEMHP_BASE_SHA256 := $(BASE_SHA256)
 endif

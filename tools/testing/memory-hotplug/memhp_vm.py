@@ -11,18 +11,22 @@ to start QEMU:
     # memhp-timeout: 300                                 (seconds; default 240)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
+    # memhp-upstream-debug: xfail REASON                 (the same, on the
+    #                                                     debug profile only;
+    #                                                     replaces the above)
     # memhp-soak: CYCLES SECONDS                         (a soak: see soak_plan())
     # memhp-console-ok: REGEX     (console lines the scenario causes on purpose;
     #                              the first stack dump within 30 lines
     #                              after such a line is expected too)
-    # (memhp-qemu and memhp-append may repeat: the lines are joined)
+    # (memhp-qemu, memhp-append and memhp-upstream-debug may repeat: the
+    #  lines are joined)
     # (in memhp-qemu, @AML:NAME@ is NAME.asl compiled by iasl: -acpitable file=@AML:NAME@)
 
 Every guest's command line also has memhp.impl=IMPL (which kernel this is,
 for the scenario), slub_debug=FZ (slab sanity checks and red zones; the
 config enables the other cheap detectors, see kernel/configs/memhp.config)
 and whatever the environment's MEMHP_APPEND holds (make check FAULTS=all
-puts memhp.faults=all there).
+puts memhp.faults=all there, and APPEND="..." its words).
 
 The guest talks to us over its second serial port (see guest-init.sh): it
 prints its KTAP output there and asks for QMP commands or QMP events.  We keep
@@ -651,7 +655,7 @@ def probe_kvm():
 
 def scenario_meta(path):
     meta = {"qemu": DEFAULT_QEMU, "append": "", "timeout": DEFAULT_TIMEOUT,
-            "upstream": None, "console-ok": None, "soak": None}
+            "upstream": None, "upstream-debug": None, "console-ok": None, "soak": None}
     seen = set()
     with open(path) as f:
         for line in f:
@@ -659,7 +663,7 @@ def scenario_meta(path):
             if not m:
                 continue
             key, val = m.group(1), m.group(2).strip()
-            if key in ("qemu", "append") and key in seen:
+            if key in ("qemu", "append", "upstream-debug") and key in seen:
                 val = meta[key] + " " + val     # continuation line
             if key == "console-ok" and key in seen:
                 val = meta[key] + "|" + val     # one more pattern
@@ -712,8 +716,12 @@ def show_progress(line):
 
 def upstream_mark(impl, meta):
     """("skip" or "xfail", REASON) from "# memhp-upstream:" when IMPL is
-    upstream; (None, "") otherwise."""
-    words = (meta["upstream"] or "").split(None, 1)
+    upstream (from "# memhp-upstream-debug:" instead, when the scenario has
+    one and this is the debug profile); (None, "") otherwise."""
+    mark = meta.get("upstream")
+    if PROFILE == "debug" and meta.get("upstream-debug"):
+        mark = meta["upstream-debug"]
+    words = (mark or "").split(None, 1)
     if impl != "upstream" or not words or words[0] not in ("skip", "xfail"):
         return None, ""
     return words[0], (words[1] if len(words) > 1 else "").strip()

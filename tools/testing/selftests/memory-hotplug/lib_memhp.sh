@@ -357,11 +357,17 @@ helper_start()
 	wait_until 60 eval '[ -s /tmp/$name.out ]'
 }
 # helper_finish NAME: SIGUSR1, then its exit status; output in /tmp/NAME.out.
+# One that is still there 2 minutes later (stuck in the kernel) is killed
+# and says so in its output.
 helper_finish()
 {
 	local pid
 	eval "pid=\$PID_$1"
 	kill -USR1 "$pid"
+	if ! wait_until 120 eval '! kill -0 $pid 2>/dev/null'; then
+		echo "STUCK: no exit 120 s after SIGUSR1, killed" >>/tmp/$1.out
+		kill -KILL "$pid"
+	fi
 	wait "$pid"
 }
 
@@ -369,8 +375,9 @@ helper_finish()
 
 # hotplug_state: blocks with state, valid_zones and node, System RAM in
 # /proc/iomem, every zone's span and present/managed pages, MemTotal, the
-# memmap page counters, the node states and each node's memory links, and
-# the firmware memory map.
+# memmap page counters, the pageblocks left isolated, the node states and
+# each node's memory links, the firmware memory map, and the memory groups
+# (where the kernel lists them in debugfs).
 hotplug_state()
 {
 	local b f s z n
@@ -387,6 +394,7 @@ hotplug_state()
 	     $1 == "start_pfn:" {print z, $1, $2}' /proc/zoneinfo
 	grep MemTotal /proc/meminfo
 	grep nr_memmap /proc/vmstat
+	echo "isolated pageblocks $(isolated_pageblocks)"
 	for f in online has_memory has_normal_memory; do
 		echo "$f $(cat $NODE/$f)"
 	done
@@ -396,12 +404,16 @@ hotplug_state()
 		read -r s <$f/start && read -r z <$f/end && read -r n <$f/type &&
 			echo "memmap $s $z $n"
 	done | sort
+	f=/sys/kernel/debug/memory_groups
+	[ ! -r $f ] || sed 's/^/group /' $f
 }
 
-# state_diff BEFORE AFTER: the lines that differ, as KTAP diagnostics.
+# state_diff BEFORE AFTER: the lines that differ, as KTAP diagnostics
+# ("# - " before, "# + " after; the guest's diff is busybox's, unified only).
 state_diff()
 {
-	diff <(echo "$1") <(echo "$2") | sed -n 's/^[<>] /# /p' | head -8
+	diff -U0 <(echo "$1") <(echo "$2") |
+		sed -n '/^\(---\|+++\) /d; s/^\([-+]\)/# \1 /p' | head -8
 }
 
 # churn_shmem FILES MIB [PAUSE]: rewrite FILES shmem files of MIB MiB and read
@@ -435,7 +447,12 @@ kmsg_mark()
 }
 kmsg_since()
 {
-	memhp-helper kmsg "$KMSG_MARK" || kmsg_bail "the kernel log since the mark is incomplete"
+	local log
+	# read whole before printing: a reader that stops early (grep -q)
+	# must not make the helper die of SIGPIPE and look like a bad log
+	log=$(memhp-helper kmsg "$KMSG_MARK") ||
+		kmsg_bail "the kernel log since the mark is incomplete"
+	[ -z "$log" ] || printf '%s\n' "$log"
 }
 
 # check DESCRIPTION COMMAND...: one KTAP case from a command's status.

@@ -9,7 +9,7 @@
 . /memhp/lib_memhp.sh
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 18
 
 KB=$((BLOCK_SIZE / 1024))
 udevadm monitor --kernel --subsystem-match=memory >/tmp/uevents 2>&1 &
@@ -59,16 +59,29 @@ check "offlining the 6 Movable blocks shrinks MemTotal by exactly 6 blocks" \
 	eval 'all_in_state offline ${M[@]} && [ "$(memtotal_kb)" -eq $((total0 + 2 * KB)) ]'
 
 # A second DIMM, all Movable: the ACPI eject offlines and removes it.
+MGROUPS=/sys/kernel/debug/memory_groups
 span0=$(zone_spanned Movable)
+groups0=$(cat $MGROUPS 2>/dev/null)
 d2=$(dimm_plug d2 512M)
 online_blocks online_movable $d2
 span1=$(zone_spanned Movable)
+groups1=$(cat $MGROUPS 2>/dev/null)
 : >/tmp/uevents
 check "device_del of an all-Movable DIMM: DEVICE_DELETED from QEMU" dimm_unplug d2
 check "its blocks, node links and System RAM are gone, with 'offline' and 'remove' uevents" \
 	eval 'removed $d2 && uevents offline $d2 && uevents remove $d2'
 check "Movable spans $span0 pages again, as before the plug (with it: $span1)" \
 	eval '[ "$(zone_spanned Movable)" -eq "$span0" ] && [ "$span1" -gt "$span0" ]'
+# the DIMM's memory group: a static group of its size, online Movable
+added=$(grep -vxF -f <(echo "$groups0") <<<"$groups1")
+want="node 0 static max 131072 present kernel 0 movable 131072"
+if [ ! -e $MGROUPS ]; then
+	ktap_test_skip "the kernel lists no memory groups in debugfs"
+else
+	[ "${added#* }" = "$want" ] || echo "# groups before: $groups0 | with d2: $groups1"
+	check "d2 had one memory group ('${added#* }'), gone after the eject" \
+		eval '[ "${added#* }" = "$want" ] && [ "$(cat $MGROUPS)" = "$groups0" ]'
+fi
 
 # d1 keeps two kernel-zone blocks; ZONE_NORMAL exists only there (boot
 # memory is all below 4G), so kernel allocations land in them.  Make some.

@@ -104,7 +104,7 @@ op_plug()
 }
 undo_plug()
 {
-	dimm_unplug $DIMM 60 || echo "# device_del of the unused $DIMM: $REPLY"
+	dimm_unplug $DIMM 60 || { WHY="device_del of the unused $DIMM: $REPLY"; return 1; }
 }
 op_online_a() { ERR=$(try_write $MEM/memory$BLK_A/state online_movable); }
 op_online_b() { ERR=$(try_write $MEM/memory$BLK_B/state online_kernel); }
@@ -119,6 +119,7 @@ op_offline_b() { ERR=$(try_write $MEM/memory$BLK_B/state offline); }
 op_unfill()
 {
 	helper_finish data
+	PID_data=
 	ERR=$(tail -1 /tmp/data.out)
 	[ "$ERR" = INTACT ] && ERR=OK
 }
@@ -165,6 +166,15 @@ TOUR="plug online_a fill offline_a unfill online_b offline_b vmem_grow vmem_shri
 
 # ---- one step, one tour -------------------------------------------------------------
 
+# tour_state: hotplug_state, and QEMU's memory devices (a failed plug's DIMM
+# must be gone again by the end of the tour).
+tour_state()
+{
+	hotplug_state
+	qmp query-memory-devices || echo "query-memory-devices: $REPLY"
+	echo "$REPLY" | grep -o '"id": "[^"]*"' | sort
+}
+
 # run_op OP: run it; if the armed step fired in it, judge the failure and
 # run OP again unarmed.  Sets WHY on failure, FIRED_IN/SEEN/ROLLED on firing.
 run_op()
@@ -192,10 +202,14 @@ run_op()
 		return 0 ;;
 	esac
 	after=$(hotplug_state)
-	if [ "$ERR" = OK ]; then
+	case $ERR in
+	OK)
 		WHY="$op succeeded although the step failed"
-		return 1
-	fi
+		return 1 ;;
+	*"no log line"*)
+		WHY="$op failed without saying why: $ERR"
+		return 1 ;;
+	esac
 	if [ "$after" != "$before" ]; then
 		WHY="$op left changes behind"
 		state_diff "$before" "$after"
@@ -203,7 +217,7 @@ run_op()
 		return 1
 	fi
 	ROLLED=yes
-	if [ "$(type -t undo_$op)" = function ]; then undo_$op; fi
+	if [ "$(type -t undo_$op)" = function ]; then undo_$op || return 1; fi
 	kmsg_mark
 	op_$op
 	[ "$ERR" = OK ] || { WHY="$op failed again without injection ($ERR)"; return 1; }
@@ -215,7 +229,7 @@ tour()
 {
 	local op start calls
 	WHY= FIRED_IN= SEEN= ROLLED= FEWER=
-	start=$(hotplug_state)
+	start=$(tour_state)
 	arm "$1" "$2" || { WHY="fail_function refused $1"; return 1; }
 	for op in $TOUR; do
 		run_op $op || break
@@ -227,7 +241,7 @@ tour()
 		WHY="called $([ $calls = 0 ] && echo never || echo "only $calls x")"
 		WHY="$WHY in a tour: no call $CALL to fail"
 		# (a skip when every step runs, but the tour must end as it began)
-		if wait_until 10 eval '[ "$(hotplug_state)" = "$start" ]'; then
+		if wait_until 10 eval '[ "$(tour_state)" = "$start" ]'; then
 			FEWER=$WHY
 		else
 			WHY="$WHY, and the tour did not end as it began"
@@ -235,9 +249,9 @@ tour()
 		return 1
 	fi
 	[ -n "$FIRED_IN" ] || { WHY="no operation reached $1"; return 1; }
-	wait_until 10 eval '[ "$(hotplug_state)" = "$start" ]' && return 0
+	wait_until 10 eval '[ "$(tour_state)" = "$start" ]' && return 0
 	WHY="the tour did not end as it began"
-	state_diff "$start" "$(hotplug_state)"
+	state_diff "$start" "$(tour_state)"
 	return 1
 }
 
@@ -247,7 +261,10 @@ clean_up()
 {
 	local b
 	disarm
-	kill -USR1 ${PID_data:-0} 2>/dev/null && wait ${PID_data:-0}
+	if [ -n "${PID_data:-}" ]; then
+		kill -USR1 $PID_data 2>/dev/null && wait $PID_data
+		PID_data=
+	fi
 	for b in $BLK_A $BLK_B; do
 		[ -e $MEM/memory$b ] && wait_until 10 set_offline $b
 	done
@@ -293,7 +310,7 @@ check "the kernel marks $(echo $ALL | wc -w) hotplug steps injectable, each one 
 	all_known $ALL
 check "each step this run fails ($# of them) is one of them" all_known $STEPS
 
-START=$(hotplug_state)
+START=$(tour_state)
 echo "# step | operation it failed | reported | rolled back"
 for s in $STEPS; do
 	if [ -z "${TYPE[$s]:-}" ]; then
@@ -318,9 +335,10 @@ done
 # as_at_start: the hotplug state is what it was before the first step
 as_at_start()
 {
-	[ "$(hotplug_state)" = "$START" ] && return 0
-	state_diff "$START" "$(hotplug_state)"
+	[ "$(tour_state)" = "$START" ] && return 0
+	state_diff "$START" "$(tour_state)"
 	return 1
 }
-check "the guest ends as it began: blocks, zones, nodes, MemTotal, memmap" as_at_start
+check "the guest ends as it began: blocks, zones, nodes, MemTotal, memmap, QEMU's devices" \
+	as_at_start
 ktap_finished

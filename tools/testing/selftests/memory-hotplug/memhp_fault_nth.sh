@@ -31,6 +31,8 @@
 # memhp-console-ok: memhp-helper: vmalloc error:
 # memhp-console-ok: kmemleak: Cannot allocate a scan area
 # memhp-upstream: xfail stock warns in add_pages() and oopses on a freed firmware memmap entry
+# memhp-upstream-debug: xfail stock warns in add_pages(), and its
+# memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
 . /memhp/lib_memhp.sh
 
 DBG=/sys/kernel/debug

@@ -423,8 +423,11 @@ static int cmd_kmsg(const char *from)
 		text = strchr(rec, ';');
 		if (!text || sscanf(rec, "%*u,%llu,", &seq) != 1)
 			continue;
-		/* the oldest record left is newer than the mark */
-		if (from && !next && seq > want)
+		/*
+		 * records after the mark are missing: the oldest one left is
+		 * newer than the mark, or some were overwritten while we read
+		 */
+		if (from && seq > want && seq > next)
 			lost = true;
 		next = seq + 1;
 		if (from && seq >= want) {

@@ -25,8 +25,8 @@ new=$(dimm_plug k1 256M) || { echo "Bail out! hot-add failed"; exit 1; }
 online_blocks online_kernel $new
 zones=$(for b in $new; do zones_of $b; done | tr '\n' ' ')
 check "the DIMM's blocks are online in ZONE_NORMAL ($zones)" \
-	eval 'for b in $new; do [ "$(state_of $b)" = online ] &&
-	      [ "$(zones_of $b)" = Normal ] || exit 1; done'
+	eval '(for b in $new; do [ "$(state_of $b)" = online ] &&
+	       [ "$(zones_of $b)" = Normal ] || exit 1; done)'
 
 # churn: shmem files rewritten and read, anonymous memory mapped afresh
 churn_shmem 16 16 &

@@ -19,6 +19,8 @@
 # memhp-append: mem=1G memhp_default_state=offline
 # memhp-timeout: 300
 # memhp-upstream: xfail stock never falls back to the block's own node: it retries until interrupted
+# memhp-upstream-debug: xfail stock never falls back to the block's own node, and its
+# memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
 . /memhp/lib_memhp.sh
 
 LIMIT=$((15 * TIME_SCALE))

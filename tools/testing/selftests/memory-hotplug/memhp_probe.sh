@@ -7,6 +7,8 @@
 #
 # memhp-qemu: -m 1G
 # memhp-append: mem=768M
+# memhp-upstream-debug: xfail stock's
+# memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
 . /memhp/lib_memhp.sh
 
 ktap_print_header
