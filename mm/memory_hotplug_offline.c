@@ -21,8 +21,8 @@
  *    first (so the range's own in-use hugetlb folios cannot migrate into
  *    them), then movable pages (LRU, non-LRU movable, hugetlb) migrate to
  *    other memory: other nodes first, the range's own node once they are
- *    full (a large folio is split rather than moved there; hugetlb
- *    folios: other nodes only, unless there are none);
+ *    full, or for a large folio once they have no free range of its size
+ *    (hugetlb folios: other nodes only, unless there are none);
  * 5. the free pages leave the buddy allocator, the sections go offline,
  *    the zone and node lose the pages, watermarks and zonelists follow,
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
@@ -279,32 +279,35 @@ static void choose_targets(struct offline_op *op)
 struct offline_alloc {
 	struct migration_target_control mtc;
 	const struct offline_targets *targets;
-	bool first_full;	/* a page found no room in targets->first */
+	bool first_full;	/* a small folio found no room in targets->first */
 };
 
 /*
  * A target for @src: in the first choice of nodes, and once that had no
- * room for a single page of this batch, in the second (the range's own
+ * room for a small folio of this batch, in the second (the range's own
  * node too; the range's pageblocks are isolated, so the buddy allocator
- * gives nothing back from it).  A large folio that finds no room in the
- * first choice proves only fragmentation there: migrate_pages() splits it
- * and its pages try again.  Hugetlb folios stay with the first choice: a
- * free hugetlb folio of the range itself, which isolation does not keep
- * from the pool, could otherwise be picked.
+ * gives nothing back from it).  A large folio tries the first choice
+ * every time, since its failure may only mean that no free range there
+ * is large enough; it then goes to the second on its own, as splitting
+ * it can fail where moving it would not.  Hugetlb folios stay with the
+ * first choice: a free hugetlb folio of the range itself, which
+ * isolation does not keep from the pool, could otherwise be picked.
  */
 static struct folio *offline_target(struct folio *src, unsigned long private)
 {
 	struct offline_alloc *a = (struct offline_alloc *)private;
 	const struct offline_targets *t = a->targets;
-	bool first_only = folio_test_hugetlb(src) || folio_test_large(src);
+	bool hugetlb = folio_test_hugetlb(src);
+	bool large = folio_test_large(src);
 	struct folio *dst;
 
-	if (!a->first_full || first_only) {
+	if (!a->first_full || hugetlb || large) {
 		a->mtc.nmask = (nodemask_t *)&t->first;	/* only read */
 		dst = alloc_migration_target(src, (unsigned long)&a->mtc);
-		if (dst || first_only || nodes_equal(t->first, t->then))
+		if (dst || hugetlb || nodes_equal(t->first, t->then))
 			return dst;
-		a->first_full = true;
+		if (!large)
+			a->first_full = true;
 	}
 	a->mtc.nmask = (nodemask_t *)&t->then;
 	return alloc_migration_target(src, (unsigned long)&a->mtc);

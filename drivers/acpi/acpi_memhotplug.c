@@ -560,8 +560,8 @@ static void memdev_free(struct memdev *md)
 
 /*
  * Add and bind every range: 0 if at least one is in use, else the first
- * range's error (-EINVAL for a device without a usable range, or the
- * error of registering its memory group).
+ * range's error; -EINVAL for a device without a usable range, or the
+ * error of registering the device's memory group.
  */
 static noinline int memdev_enable(struct memdev *md)
 {

@@ -94,7 +94,9 @@ static DEFINE_XARRAY(memory_blocks);
 
 /*
  * Every memory group by id (allocated ids).  Dynamic groups carry
- * MEMORY_GROUP_DYNAMIC.  Changed under the device hotplug lock.
+ * MEMORY_GROUP_DYNAMIC.  Changed under the xarray's own lock: the ACPI
+ * driver holds the device hotplug lock when it registers or unregisters
+ * a group, but virtio-mem and dax/kmem do not.
  */
 static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 #define MEMORY_GROUP_DYNAMIC	XA_MARK_1
@@ -1258,14 +1260,20 @@ static int memory_groups_show(struct seq_file *m, void *unused)
 	unsigned long id;
 
 	xa_lock(&memory_groups);
-	xa_for_each(&memory_groups, id, group)
+	xa_for_each(&memory_groups, id, group) {
+		unsigned long kernel, movable;
+
+		/* changed under mem_hotplug_lock, not held here: a snapshot */
+		kernel = data_race(group->present_kernel_pages);
+		/* the same */
+		movable = data_race(group->present_movable_pages);
 		seq_printf(m, "%lu node %d %s %lu present kernel %lu movable %lu\n",
 			   id, group->nid,
 			   group->is_dynamic ? "dynamic unit" : "static max",
 			   group->is_dynamic ? group->d.unit_pages :
 					       group->s.max_pages,
-			   group->present_kernel_pages,
-			   group->present_movable_pages);
+			   kernel, movable);
+	}
 	xa_unlock(&memory_groups);
 	return 0;
 }

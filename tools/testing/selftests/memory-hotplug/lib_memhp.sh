@@ -357,8 +357,9 @@ helper_start()
 	wait_until 60 eval '[ -s /tmp/$name.out ]'
 }
 # helper_finish NAME: SIGUSR1, then its exit status; output in /tmp/NAME.out.
-# One that is still there 2 minutes later (stuck in the kernel) is killed
-# and says so in its output.
+# One that is still there 2 minutes later (times TIME_SCALE) is killed and
+# says so in its output (a task stuck in the kernel may outlive even that:
+# the scenario's own time limit is the last resort).
 helper_finish()
 {
 	local pid

@@ -74,7 +74,9 @@ check "Movable spans $span0 pages again, as before the plug (with it: $span1)" \
 	eval '[ "$(zone_spanned Movable)" -eq "$span0" ] && [ "$span1" -gt "$span0" ]'
 # the DIMM's memory group: a static group of its size, online Movable
 added=$(grep -vxF -f <(echo "$groups0") <<<"$groups1")
-want="node 0 static max 131072 present kernel 0 movable 131072"
+page_kb=$(sed -n 's/^KernelPageSize: *\([0-9]*\) kB/\1/p' /proc/self/smaps | head -1)
+pages=$(($(bytes 512M) / (page_kb * 1024)))
+want="node 0 static max $pages present kernel 0 movable $pages"
 if [ ! -e $MGROUPS ]; then
 	ktap_test_skip "the kernel lists no memory groups in debugfs"
 else

@@ -262,7 +262,7 @@ clean_up()
 	local b
 	disarm
 	if [ -n "${PID_data:-}" ]; then
-		kill -USR1 $PID_data 2>/dev/null && wait $PID_data
+		helper_finish data >/dev/null 2>&1
 		PID_data=
 	fi
 	for b in $BLK_A $BLK_B; do
