@@ -33,7 +33,7 @@
  * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and
  * any signal ends it with -EINTR, so a writer of "offline" can always be
  * interrupted.  Pages that can never move (PageOffline pages a driver still
- * holds) fail it at once with -EBUSY.  Every failure after step 2 puts the
+ * holds, slab pages) fail it at once with -EBUSY.  Every failure after step 2 puts the
  * pageblocks back and sends MEM_CANCEL_OFFLINE.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
@@ -199,6 +199,12 @@ static enum page_kind classify(struct page *page, unsigned long *span)
 			*span = chunk_tail(page_to_pfn(page), order);
 		return PAGE_SKIP;
 	}
+	/*
+	 * Slab never moves; its fields overlay page->mapping and can pass
+	 * for a movable page's (isolation refuses slab, this catches a race)
+	 */
+	if (PageSlab(page))
+		return PAGE_STUCK;
 	if (PageLRU(page) || __PageMovable(page))
 		return PAGE_MOVABLE;
 	/* a driver's page it did not give back on MEM_GOING_OFFLINE */
