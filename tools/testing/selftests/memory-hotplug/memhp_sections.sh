@@ -29,12 +29,17 @@ slab_kb() { echo $(($(meminfo_kb SReclaimable) + $(meminfo_kb SUnreclaim))); }
 # pcp_kb: free pages parked in the per-cpu lists, which MemFree leaves out
 pcp_kb() { awk '$1 == "count:" {n += $2} END {print n * 4}' /proc/zoneinfo; }
 # snapshot: MemTotal, free memory (MemFree and the per-cpu lists), slab,
-# memmap pages, blocks; caches dropped and the per-cpu counter deltas folded
-# in first, so the numbers are exact
+# memmap pages, blocks; caches dropped, every slab cache shrunk (empty slabs
+# on per-CPU lists, and on a KASAN kernel the freed objects it holds in
+# quarantine) and the per-cpu counter deltas folded in first, so the
+# numbers are exact
 snapshot()
 {
+	local f
+
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >$f; done 2>/dev/null
 	echo 1 >/proc/sys/vm/stat_refresh
 	echo "$(memtotal_kb) $(($(meminfo_kb MemFree) + $(pcp_kb))) $(slab_kb)" \
 		"$(vmstat nr_memmap_pages) $(nr_blocks)"

@@ -129,8 +129,15 @@ online_covers_memtotal()
 		"boot memmap $memmap kB, swiotlb $tlb kB: $((gap - known)) kB unexplained"
 	[ $gap -ge $known ] && [ $gap -le $((known + SLACK_KB)) ]
 }
-check "online blocks hold MemTotal and the boot reservations, within $((SLACK_KB >> 10)) MiB" \
-	online_covers_memtotal
+if grep -qw kasan_report /proc/kallsyms; then
+	# (the shadow is an eighth of memory; page_ext and the stack depot
+	# add more, none of it named where this check could read it)
+	why="a KASAN kernel reserves memory this check does not itemise"
+	ktap_test_skip "online blocks hold MemTotal and the boot reservations: $why"
+else
+	check "online blocks hold MemTotal and the boot reservations, within $((SLACK_KB >> 10)) MiB" \
+		online_covers_memtotal
+fi
 
 check "auto_online_blocks reads 'offline' (config default) and is rw" \
 	eval '[ "$(cat $MEM/auto_online_blocks)" = offline ] &&
