@@ -432,6 +432,44 @@ churn_shmem()
 	done
 }
 
+# ---- kernel memory in a block ----------------------------------------------------
+
+# unmovable_dumps: one line per "unmovable page" dump in the kernel log
+# since the mark: "<pfn> kernel" for a page no user memory owns (no
+# mapping, not anonymous or KSM, not on the LRU, not mapped), else
+# "<pfn> user"
+unmovable_dumps()
+{
+	kmsg_since | awk '
+		/^page: refcount:/ {
+			pfn = $NF; sub(/^pfn:/, "", pfn)
+			owner = ($3 == "mapcount:0" && $4 == "mapping:0000000000000000") ?
+				"kernel" : "user"
+		}
+		/^(anon |ksm )?flags: / && ($1 != "flags:" || /[(|]lru[|)]/) { owner = "user" }
+		/^page dumped because: unmovable page$/ { print pfn, owner }'
+}
+
+# held_by_kernel BLOCK: the online block stays because kernel memory sits
+# in it, which the kernel may place in ZONE_NORMAL and never moves: it is
+# Normal, its offline fails with EBUSY (within 20 s), and every page the
+# kernel names for it is a kernel page of that block (a user page there
+# would be a folio some path failed to put back).  Prints the last pfn.
+held_by_kernel()
+{
+	local b=$1 res pfn owner kernel=
+	[ "$(state_of $b)" = online ] && [ "$(zones_of $b)" = Normal ] || return 1
+	kmsg_mark
+	res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline $((20 * TIME_SCALE)))
+	[ "${res% *}" = "Device or resource busy" ] || return 1
+	while read -r pfn owner; do
+		[ $((pfn / (BLOCK_SIZE / 4096))) = $b ] || continue
+		[ $owner = kernel ] || return 1
+		kernel=$pfn
+	done < <(unmovable_dumps)
+	[ -n "$kernel" ] && echo $kernel
+}
+
 # ---- kernel log ---------------------------------------------------------------
 
 # kmsg_mark: remember where the kernel log is now; kmsg_since prints what

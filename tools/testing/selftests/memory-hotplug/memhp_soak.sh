@@ -272,22 +272,6 @@ settled()
 		unexpected "after $OP, blocks are between states: $(between)"
 }
 
-# unmovable_dumps: one line per "unmovable page" dump in the kernel log
-# since the mark: "<pfn> kernel" for a page no user memory owns (no
-# mapping, not anonymous or KSM, not on the LRU, not mapped), else
-# "<pfn> user"
-unmovable_dumps()
-{
-	kmsg_since | awk '
-		/^page: refcount:/ {
-			pfn = $NF; sub(/^pfn:/, "", pfn)
-			owner = ($3 == "mapcount:0" && $4 == "mapping:0000000000000000") ?
-				"kernel" : "user"
-		}
-		/^(anon |ksm )?flags: / && ($1 != "flags:" || /[(|]lru[|)]/) { owner = "user" }
-		/^page dumped because: unmovable page$/ { print pfn, owner }'
-}
-
 # kept_by_kernel ID: the DIMM's eject was refused because kernel memory
 # sits in it, which the kernel may place in a ZONE_NORMAL block and never
 # move: every online block of it is Normal, its offline fails with EBUSY,
@@ -297,21 +281,11 @@ unmovable_dumps()
 # KEPT_ONLINE.
 kept_by_kernel()
 {
-	local id=$1 b blks res pfn owner kernel online=
+	local id=$1 b blks kernel online=
 	blks=$(dimm_blocks $id) || return 1
 	for b in $blks; do
 		[ "$(state_of $b)" = online ] || continue
-		[ "$(zones_of $b)" = Normal ] || return 1
-		kmsg_mark
-		res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline $OFFLINE_LIMIT)
-		[ "${res% *}" = "Device or resource busy" ] || return 1
-		kernel=
-		while read -r pfn owner; do
-			[ $((pfn / BLOCK_PAGES)) = $b ] || continue
-			[ $owner = kernel ] || return 1
-			kernel=$pfn
-		done < <(unmovable_dumps)
-		[ -n "$kernel" ] || return 1
+		kernel=$(held_by_kernel $b) || return 1
 		ktap_print_msg "memory$b: kernel page at pfn $kernel keeps it online"
 		online="$online $b"
 	done
