@@ -434,6 +434,16 @@ churn_shmem()
 
 # ---- kernel memory in a block ----------------------------------------------------
 
+# drain_caches: drop the page and inode caches and shrink every slab cache
+# (empty slabs on per-CPU lists; on a KASAN kernel, the freed objects it
+# holds in quarantine, which keep their slab pages)
+drain_caches()
+{
+	local f
+	echo 3 >/proc/sys/vm/drop_caches
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >$f; done 2>/dev/null
+}
+
 # unmovable_dumps: one line per "unmovable page" dump in the kernel log
 # since the mark: "<pfn> kernel" for a page no user memory owns (no
 # mapping, not anonymous or KSM, not on the LRU, not mapped), else

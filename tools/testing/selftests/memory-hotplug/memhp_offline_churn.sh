@@ -69,9 +69,8 @@ rm -f /dev/shm/churn*
 # tries a second apart bound the wait.
 offline_quiet()
 {
-	local b f
-	echo 3 >/proc/sys/vm/drop_caches
-	for f in /sys/kernel/slab/*/shrink; do echo 1 >$f; done 2>/dev/null
+	local b
+	drain_caches
 	for b in $new; do
 		[ "$(state_of $b)" = offline ] || echo offline >$MEM/memory$b/state ||
 			return 1

@@ -35,11 +35,8 @@ pcp_kb() { awk '$1 == "count:" {n += $2} END {print n * 4}' /proc/zoneinfo; }
 # numbers are exact
 snapshot()
 {
-	local f
-
 	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	for f in /sys/kernel/slab/*/shrink; do echo 1 >$f; done 2>/dev/null
+	drain_caches
 	echo 1 >/proc/sys/vm/stat_refresh
 	echo "$(memtotal_kb) $(($(meminfo_kb MemFree) + $(pcp_kb))) $(slab_kb)" \
 		"$(vmstat nr_memmap_pages) $(nr_blocks)"
