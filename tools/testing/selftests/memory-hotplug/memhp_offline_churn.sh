@@ -93,7 +93,10 @@ kept_blocks()
 	local b pfn kept=
 	for b in $new; do
 		[ "$(state_of $b)" = online ] || continue
-		pfn=$(held_by_kernel $b) || { echo "# memory$b: not held by kernel memory"; return 1; }
+		if ! pfn=$(held_by_kernel $b); then
+			echo "# memory$b: not held by kernel memory"
+			return 1
+		fi
 		kept="$kept memory$b (kernel page at pfn $pfn)"
 	done
 	echo "# kept by kernel memory:$kept"

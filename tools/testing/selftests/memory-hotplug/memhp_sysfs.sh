@@ -135,7 +135,8 @@ if grep -qw kasan_report /proc/kallsyms; then
 	why="a KASAN kernel reserves memory this check does not itemise"
 	ktap_test_skip "online blocks hold MemTotal and the boot reservations: $why"
 else
-	check "online blocks hold MemTotal and the boot reservations, within $((SLACK_KB >> 10)) MiB" \
+	slack="within $((SLACK_KB >> 10)) MiB"
+	check "online blocks hold MemTotal and the boot reservations, $slack" \
 		online_covers_memtotal
 fi
 
