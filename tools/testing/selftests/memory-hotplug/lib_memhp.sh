@@ -436,41 +436,59 @@ churn_shmem()
 
 # drain_caches: drop the page and inode caches and shrink every slab cache
 # (empty slabs on per-CPU lists; on a KASAN kernel, the freed objects it
-# holds in quarantine, which keep their slab pages)
+# holds in quarantine, which keep their slab pages).  A kernel without
+# SLUB's sysfs files has no caches to shrink this way: say so once.
 drain_caches()
 {
 	local f
 	echo 3 >/proc/sys/vm/drop_caches
-	for f in /sys/kernel/slab/*/shrink; do echo 1 >$f; done 2>/dev/null
+	if [ ! -e /sys/kernel/slab ]; then
+		echo "# no /sys/kernel/slab: slab caches not shrunk"
+		return
+	fi
+	# merged caches appear under several names: shrink each real one once
+	for f in /sys/kernel/slab/*/shrink; do
+		[ -L "${f%/shrink}" ] || echo 1 >$f
+	done 2>/dev/null
 }
 
 # unmovable_dumps: one line per "unmovable page" dump in the kernel log
-# since the mark: "<pfn> kernel" for a page no user memory owns (no
-# mapping, not anonymous or KSM, not on the LRU, not mapped), else
-# "<pfn> user"
+# since the mark: "<pfn> kernel" for a page the kernel allocated for
+# itself (referenced, not mapped, no mapping, not anonymous or KSM, and no
+# flag a page cache, LRU, reserved or in-flight page carries), else
+# "<pfn> other" - a user folio some path failed to put back, a page cache
+# folio that lost its file, a reserved or half-freed page
 unmovable_dumps()
 {
 	kmsg_since | awk '
+		BEGIN {
+			f = "lru|swapbacked|uptodate|dirty|reserved|mappedtodisk"
+			not_kernel = "[(|](" f "|private|writeback|locked)[|)]"
+		}
 		/^page: refcount:/ {
 			pfn = $NF; sub(/^pfn:/, "", pfn)
-			owner = ($3 == "mapcount:0" && $4 == "mapping:0000000000000000") ?
-				"kernel" : "user"
+			owner = ($2 != "refcount:0" && $3 == "mapcount:0" &&
+				 $4 == "mapping:0000000000000000") ? "kernel" : "other"
 		}
-		/^(anon |ksm )?flags: / && ($1 != "flags:" || /[(|]lru[|)]/) { owner = "user" }
+		/^(anon |ksm )?flags: / && ($1 != "flags:" || $0 ~ not_kernel) {
+			owner = "other"
+		}
 		/^page dumped because: unmovable page$/ { print pfn, owner }'
 }
 
-# held_by_kernel BLOCK: the online block stays because kernel memory sits
-# in it, which the kernel may place in ZONE_NORMAL and never moves: it is
-# Normal, its offline fails with EBUSY (within 20 s), and every page the
-# kernel names for it is a kernel page of that block (a user page there
-# would be a folio some path failed to put back).  Prints the last pfn.
+# held_by_kernel BLOCK [SECONDS]: the online block stays because kernel
+# memory sits in it, which the kernel may place in ZONE_NORMAL and never
+# moves: it is Normal, its offline fails with EBUSY (within SECONDS,
+# default 20, times TIME_SCALE), and every page the kernel names for it is
+# a kernel page of that block (any other would be a folio some path failed
+# to put back).  Prints the last pfn.
 held_by_kernel()
 {
 	local b=$1 res pfn owner kernel=
 	[ "$(state_of $b)" = online ] && [ "$(zones_of $b)" = Normal ] || return 1
 	kmsg_mark
-	res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline $((20 * TIME_SCALE)))
+	res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline \
+		$((${2:-20} * TIME_SCALE)))
 	[ "${res% *}" = "Device or resource busy" ] || return 1
 	while read -r pfn owner; do
 		[ $((pfn / (BLOCK_SIZE / 4096))) = $b ] || continue

@@ -312,7 +312,6 @@ START_MIGRATED=$(sed -n 's/^pgmigrate_success //p' /proc/vmstat)
 # kernel memory keeps at the end
 NEXT=1
 DIMMS=d0
-BLOCK_PAGES=$((BLOCK_SIZE / 4096))
 d0=$(dimm_plug d0 512M 1) || { echo "Bail out! the first DIMM did not plug"; exit 1; }
 set -- $d0
 BLOCK_MEMMAP=$((($(memmap_pages) - START_MEMMAP) / $#))
