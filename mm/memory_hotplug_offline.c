@@ -32,9 +32,10 @@
  * Evacuation retries for as long as it makes progress or may make it:
  * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and
  * any signal ends it with -EINTR, so a writer of "offline" can always be
- * interrupted.  Pages that can never move (PageOffline pages a driver still
- * holds, slab pages) fail it at once with -EBUSY.  Every failure after step 2 puts the
- * pageblocks back and sends MEM_CANCEL_OFFLINE.
+ * interrupted.  Pages that cannot be migrated (PageOffline pages a driver
+ * still holds, slab pages) fail it at once with -EBUSY; the writer may
+ * try again later.  Every failure after step 2 puts the pageblocks back
+ * and sends MEM_CANCEL_OFFLINE.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the
@@ -200,8 +201,9 @@ static enum page_kind classify(struct page *page, unsigned long *span)
 		return PAGE_SKIP;
 	}
 	/*
-	 * Slab never moves; its fields overlay page->mapping and can pass
-	 * for a movable page's (isolation refuses slab, this catches a race)
+	 * Slab cannot be migrated: fail now, the writer may retry once it
+	 * is freed.  Its fields overlay page->mapping and can pass for a
+	 * movable page's (isolation refuses slab, this catches a race).
 	 */
 	if (PageSlab(page))
 		return PAGE_STUCK;

@@ -38,7 +38,9 @@
  *  - ``memory_chain``: blocking notifier chain sorted by priority.
  *
  * Locking: the device hotplug lock (lock_device_hotplug()) serializes
- * adding and removing blocks and groups, and every state change.  The
+ * adding and removing blocks, and every state change.  Groups are added
+ * and removed under the xarray's own lock; the driver that registered a
+ * group keeps it alive until it unregisters it.  The
  * block's device lock (taken by the driver core) additionally covers
  * @state, @online_type and @zone; sysfs readers that race with a change
  * read each field once.
@@ -1197,7 +1199,9 @@ EXPORT_SYMBOL_GPL(memory_group_register_dynamic);
  * memory_group_find_by_id() - look up a memory group
  * @mgid: a group id.
  *
- * Context: Under the device hotplug lock, which keeps the group alive.
+ * Context: Any.  The group stays valid while the driver that registered
+ * it keeps it registered: callers pass their own group's id, or that of
+ * a block they hold.
  * Return: the group, or NULL.
  */
 struct memory_group *memory_group_find_by_id(int mgid)
