@@ -203,7 +203,8 @@ static enum page_kind classify(struct page *page, unsigned long *span)
 	/*
 	 * Slab cannot be migrated: fail now, the writer may retry once it
 	 * is freed.  Its fields overlay page->mapping and can pass for a
-	 * movable page's (isolation refuses slab, this catches a race).
+	 * movable page's.  Isolation refuses slab; this catches a stale,
+	 * lock-free read of it there racing with the slab's allocation.
 	 */
 	if (PageSlab(page))
 		return PAGE_STUCK;

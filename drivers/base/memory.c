@@ -40,10 +40,9 @@
  * Locking: the device hotplug lock (lock_device_hotplug()) serializes
  * adding and removing blocks, and every state change.  Groups are added
  * and removed under the xarray's own lock; the driver that registered a
- * group keeps it alive until it unregisters it.  The
- * block's device lock (taken by the driver core) additionally covers
- * @state, @online_type and @zone; sysfs readers that race with a change
- * read each field once.
+ * group keeps it alive until it unregisters it.  The block's device lock
+ * (taken by the driver core) additionally covers @state, @online_type and
+ * @zone; sysfs readers that race with a change read each field once.
  *
  * Lifetime: a block leaves ``memory_blocks`` before its device is
  * unregistered, and its memory is freed no sooner than an RCU grace period
@@ -1227,7 +1226,9 @@ EXPORT_SYMBOL_GPL(memory_group_unregister);
  * @excluded: a group to skip, or NULL.
  * @arg: passed to @func.
  *
- * Context: Under the device hotplug lock.
+ * Context: Under the device hotplug lock, as every caller is (onlining a
+ * block).  That lock does not keep another driver's group alive: a driver
+ * that unregisters its dynamic group without it can race with the walk.
  * Return: 0, or the first non-zero value @func returned.
  */
 int walk_dynamic_memory_groups(int nid, walk_memory_groups_func_t func,

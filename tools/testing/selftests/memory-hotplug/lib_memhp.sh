@@ -437,13 +437,16 @@ churn_shmem()
 # drain_caches: drop the page and inode caches and shrink every slab cache
 # (empty slabs on per-CPU lists; on a KASAN kernel, the freed objects it
 # holds in quarantine, which keep their slab pages).  A kernel without
-# SLUB's sysfs files has no caches to shrink this way: say so once.
+# SLUB's sysfs files has no caches to shrink this way: that is said once,
+# on stderr (callers read stdout).
 drain_caches()
 {
 	local f
 	echo 3 >/proc/sys/vm/drop_caches
 	if [ ! -e /sys/kernel/slab ]; then
-		echo "# no /sys/kernel/slab: slab caches not shrunk"
+		[ -n "$NO_SLAB_SAID" ] ||
+			echo "# no /sys/kernel/slab: slab caches not shrunk" >&2
+		NO_SLAB_SAID=1
 		return
 	fi
 	# merged caches appear under several names: shrink each real one once
@@ -455,47 +458,71 @@ drain_caches()
 # unmovable_dumps: one line per "unmovable page" dump in the kernel log
 # since the mark: "<pfn> kernel" for a page the kernel allocated for
 # itself (referenced, not mapped, no mapping, not anonymous or KSM, and no
-# flag a page cache, LRU, reserved or in-flight page carries), else
-# "<pfn> other" - a user folio some path failed to put back, a page cache
-# folio that lost its file, a reserved or half-freed page
+# flag a page cache, LRU, reserved or in-flight page carries); "<pfn>
+# freed" for a page freed before it was dumped (isolation skips free
+# pages: it was in use a moment before); else "<pfn> other" - a user folio
+# some path failed to put back or one briefly off the LRU, a page cache
+# folio that lost its file, a reserved page
 unmovable_dumps()
 {
 	kmsg_since | awk '
 		BEGIN {
-			f = "lru|swapbacked|uptodate|dirty|reserved|mappedtodisk"
-			not_kernel = "[(|](" f "|private|writeback|locked)[|)]"
+			f = "lru|swapbacked|uptodate|dirty|reserved|unevictable"
+			not_kernel = "[(|](" f "|mlocked|private|writeback|locked)[|)]"
 		}
 		/^page: refcount:/ {
 			pfn = $NF; sub(/^pfn:/, "", pfn)
-			owner = ($2 != "refcount:0" && $3 == "mapcount:0" &&
-				 $4 == "mapping:0000000000000000") ? "kernel" : "other"
+			owner = "other"
+			if ($3 == "mapcount:0" && $4 == "mapping:0000000000000000")
+				owner = "kernel"
+			freed = ($2 == "refcount:0")
 		}
 		/^(anon |ksm )?flags: / && ($1 != "flags:" || $0 ~ not_kernel) {
 			owner = "other"
 		}
-		/^page dumped because: unmovable page$/ { print pfn, owner }'
+		/^page dumped because: unmovable page$/ { print pfn, freed ? "freed" : owner }'
 }
 
-# held_by_kernel BLOCK [SECONDS]: the online block stays because kernel
-# memory sits in it, which the kernel may place in ZONE_NORMAL and never
-# moves: it is Normal, its offline fails with EBUSY (within SECONDS,
-# default 20, times TIME_SCALE), and every page the kernel names for it is
-# a kernel page of that block (any other would be a folio some path failed
-# to put back).  Prints the last pfn.
+# held_by_kernel BLOCK: the online block stays because kernel memory sits
+# in it, which the kernel may place in ZONE_NORMAL and never moves: it is
+# Normal, its offline fails with EBUSY (within 20 s times TIME_SCALE), and
+# every page the kernel names for it is a kernel page of that block (any
+# other would be a folio some path failed to put back).  Three tries a
+# second apart, so that a page some path holds for a moment is not taken
+# for one it lost.  Prints the last pfn; on stderr, why not.  A block that
+# offlines meanwhile is not held: callers look at its state.
 held_by_kernel()
 {
+	local try out
+	for try in 1 2 3; do
+		out=$(held_by_kernel_once $1 2>&1) && { echo "$out"; return; }
+		[ "$(state_of $1)" = online ] || break
+		sleep 1
+	done
+	echo "$out" >&2
+	return 1
+}
+held_by_kernel_once()
+{
 	local b=$1 res pfn owner kernel=
-	[ "$(state_of $b)" = online ] && [ "$(zones_of $b)" = Normal ] || return 1
+	[ "$(state_of $b)" = online ] && [ "$(zones_of $b)" = Normal ] ||
+		{ echo "# memory$b: $(state_of $b), $(zones_of $b)" >&2; return 1; }
 	kmsg_mark
 	res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline \
-		$((${2:-20} * TIME_SCALE)))
-	[ "${res% *}" = "Device or resource busy" ] || return 1
+		$((20 * TIME_SCALE)))
+	if [ "${res% *}" != "Device or resource busy" ]; then
+		echo "# memory$b: offline gave ${res% *}, not EBUSY" >&2
+		return 1
+	fi
 	while read -r pfn owner; do
 		[ $((pfn / (BLOCK_SIZE / 4096))) = $b ] || continue
-		[ $owner = kernel ] || return 1
-		kernel=$pfn
+		case $owner in
+		kernel) kernel=$pfn ;;
+		other) echo "# memory$b: pfn $pfn is not kernel memory" >&2; return 1 ;;
+		esac
 	done < <(unmovable_dumps)
-	[ -n "$kernel" ] && echo $kernel
+	[ -n "$kernel" ] || { echo "# memory$b: EBUSY naming no kernel page" >&2; return 1; }
+	echo $kernel
 }
 
 # ---- kernel log ---------------------------------------------------------------

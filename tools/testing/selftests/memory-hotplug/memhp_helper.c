@@ -24,7 +24,8 @@
  *   memhp-helper write-with-sigint FILE VALUE SECONDS
  *	write VALUE to FILE; a child sends this process SIGINT after SECONDS
  *	(a decimal: 0.2 is 200 ms).
- *	Prints "<errno name or OK> <milliseconds>".
+ *	Prints "<strerror() text, EINTR or OK> <milliseconds>" (a file
+ *	that cannot be opened: its strerror() text and 0, exit 2).
  *   memhp-helper fail-nth N FILE VALUE
  *	write VALUE to FILE while the N-th fault-injection site this task
  *	passes fails (/proc/thread-self/fail-nth: failslab, fail_page_alloc,
@@ -344,8 +345,10 @@ static int cmd_write_with_sigint(const char *file, const char *value,
 	int fd = open(file, O_WRONLY), err = 0;
 	ssize_t n;
 
-	if (fd < 0)
+	if (fd < 0) {
+		printf("%s 0\n", strerror(errno));
 		return 2;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	child = fork();
 	if (child == 0) {
