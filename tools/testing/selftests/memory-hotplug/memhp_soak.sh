@@ -78,7 +78,10 @@ unexpected() { UNEXPECTED="$UNEXPECTED|cycle $CYCLE: $*"; tally "$OP unexpected"
 pick() { [ $# -gt 0 ] || return 1; shift $((RANDOM % $#)); PICKED=$1; }
 memmap_pages() { sed -n 's/^nr_memmap_pages \([0-9]*\)/\1/p' /proc/vmstat; }
 slab_kb() { meminfo_kb SUnreclaim; }
-settle() { sync; echo 3 >/proc/sys/vm/drop_caches; echo 1 >/proc/sys/vm/compact_memory; }
+# settle: write back, drop the caches and shrink every slab cache (on a
+# KASAN kernel that empties its quarantine of freed objects, megabytes of
+# unreclaimable slab), then compact
+settle() { sync; drain_caches; echo 1 >/proc/sys/vm/compact_memory; }
 
 # hot-added blocks in STATE
 hot_blocks()
