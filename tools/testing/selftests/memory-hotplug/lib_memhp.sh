@@ -483,6 +483,17 @@ unmovable_dumps()
 		/^page dumped because: unmovable page$/ { print pfn, freed ? "freed" : owner }'
 }
 
+# offline_within BLOCK SECONDS: write "offline" to the block; SIGINT ends
+# the write after SECONDS times TIME_SCALE.  Prints OK, EINTR or the
+# errno's text ("Device or resource busy").
+offline_within()
+{
+	local res
+	res=$(memhp-helper write-with-sigint $MEM/memory$1/state offline \
+		$(($2 * TIME_SCALE)))
+	echo "${res% *}"
+}
+
 # held_by_kernel BLOCK: the online block stays because kernel memory sits
 # in it, which the kernel may place in ZONE_NORMAL and never moves: it is
 # Normal, its offline fails with EBUSY (within 20 s times TIME_SCALE), and
@@ -508,10 +519,9 @@ held_by_kernel_once()
 	[ "$(state_of $b)" = online ] && [ "$(zones_of $b)" = Normal ] ||
 		{ echo "# memory$b: $(state_of $b), $(zones_of $b)" >&2; return 1; }
 	kmsg_mark
-	res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline \
-		$((20 * TIME_SCALE)))
-	if [ "${res% *}" != "Device or resource busy" ]; then
-		echo "# memory$b: offline gave ${res% *}, not EBUSY" >&2
+	res=$(offline_within $b 20)
+	if [ "$res" != "Device or resource busy" ]; then
+		echo "# memory$b: offline gave $res, not EBUSY" >&2
 		return 1
 	fi
 	while read -r pfn owner; do

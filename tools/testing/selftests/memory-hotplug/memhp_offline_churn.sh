@@ -76,12 +76,11 @@ offline_quiet()
 	drain_caches
 	for b in $new; do
 		[ "$(state_of $b)" = online ] || continue
-		res=$(memhp-helper write-with-sigint $MEM/memory$b/state offline \
-			$((20 * TIME_SCALE)))
-		case ${res% *} in
+		res=$(offline_within $b 20)
+		case $res in
 		OK) ;;
 		"Device or resource busy") return 1 ;;
-		*) echo "# memory$b: offline gave ${res% *}, not OK or EBUSY"; return 2 ;;
+		*) echo "# memory$b: offline gave $res, not OK or EBUSY"; return 2 ;;
 		esac
 	done
 }

@@ -54,7 +54,7 @@ MAX_PROBED=8
 PROBE_BASE=$((4 << 30))		# RAM QEMU has and mem=1G hides: 4 GiB - 8 GiB
 HOLD_MIB=96
 SLAB_SLACK_KB=8192
-OFFLINE_LIMIT=$((20 * TIME_SCALE))
+OFFLINE_LIMIT=20		# seconds, times TIME_SCALE
 EJECT_LIMIT=120			# seconds (times TIME_SCALE: wait_event scales)
 
 ktap_print_header
@@ -121,8 +121,7 @@ online_random()
 offline_limited()
 {
 	local res
-	res=$(memhp-helper write-with-sigint $MEM/memory$1/state offline $OFFLINE_LIMIT)
-	res=${res% *}
+	res=$(offline_within $1 $OFFLINE_LIMIT)
 	case $res in
 	OK|EINTR) ;;
 	"Device or resource busy") res=EBUSY ;;
