@@ -46,7 +46,25 @@ OUT = os.path.join(BUILD, "patches")
 WORK = os.path.join(BUILD, "patches-work")
 VERIFY = os.path.join(BUILD, "verify")
 
-AUTHOR = ("memhp authors", "memhp@example.org")
+# Who the series is from and who signs it off: git's user.name and
+# user.email as this tree sees them.  Without them the series is still
+# made, as an unsigned RFC that says it is not for submission, under this
+# identity, which no mail system accepts (RFC 2606 reserves .invalid).
+UNSIGNED = ("unsigned draft", "unsigned@draft.invalid")
+
+
+def git_identity():
+    """(name, email) from git config, or None."""
+    got = []
+    for key in ("user.name", "user.email"):
+        res = subprocess.run(["git", "-C", TOP, "config", key], text=True,
+                             capture_output=True)
+        got.append(res.stdout.strip() if res.returncode == 0 else "")
+    return tuple(got) if all(got) else None
+
+
+SIGNER = git_identity()
+AUTHOR = SIGNER or UNSIGNED
 # Files in the order a reviewer reads them inside one patch.
 ORDER = """include/*
 mm/memory_hotplug.c
@@ -196,8 +214,9 @@ def build_work_repo(steps, touched, stamp):
                 run(["patch", "-s", "-p1", "-N", "--no-backup-if-mismatch",
                      "-d", WORK], stdin=f)
         git(WORK, "add", "-A", "-f")
-        msg = "%s\n\n%sSigned-off-by: %s <%s>\n" % (
-            st["Subject"], st["body"] + "\n", AUTHOR[0], AUTHOR[1])
+        msg = "%s\n\n%s" % (st["Subject"], st["body"])
+        if SIGNER:
+            msg += "\nSigned-off-by: %s <%s>\n" % SIGNER
         git(WORK, "commit", "-q", "-m", msg, env=git_env(stamp + 60 * i))
 
 
@@ -223,6 +242,10 @@ def write_cover_letter(path):
     subject = subject.replace("Subject:", "", 1).strip()
     for key, val in base_info().items():
         blurb = blurb.replace("@%s@" % key, val)
+    if not SIGNER:
+        blurb = ("NOT FOR SUBMISSION: made without a git identity "
+                 "(user.name, user.email), so no patch is signed off.\n\n"
+                 + blurb)
     left = re.findall(r"@[A-Z_]+@", blurb)
     if left:
         die("00-cover-letter.txt: unknown placeholders " + " ".join(left))
@@ -242,6 +265,10 @@ def cmd_make():
     steps = load_steps(overlay)
     touched = sorted(set(overlay) |
                      {f for p in series_patches() for f in patched_files(p)})
+    if not SIGNER:
+        sys.stderr.write("series.py: warning: git config user.name/user.email "
+                         "are not set: the series is an unsigned RFC, not "
+                         "for submission\n")
     stamp = int(run(["git", "-C", TOP, "log", "-1", "--format=%ct"]))
     build_work_repo(steps, touched, stamp)
     check_equals_tested_tree(touched)
@@ -251,7 +278,8 @@ def cmd_make():
         f.write(ORDER)
     git(WORK, "-c", "user.name=" + AUTHOR[0], "-c", "user.email=" + AUTHOR[1],
         "format-patch", "-q", "--cover-letter", "--no-signature",
-        "--subject-prefix=PATCH", "-O" + order, "-o", OUT,
+        "--subject-prefix=" + ("PATCH" if SIGNER else "RFC PATCH"),
+        "-O" + order, "-o", OUT,
         "HEAD~%d" % len(steps), env=git_env(stamp + 60 * (len(steps) + 1)))
     write_cover_letter(glob.glob(os.path.join(OUT, "0000-*.patch"))[0])
     for p in sorted(os.listdir(OUT)):
@@ -288,6 +316,10 @@ def checkpatch(src, patch):
     except (OSError, subprocess.SubprocessError) as err:
         return ["checkpatch did not run: %s" % err], []
     problems, accepted, rules = [], [], allowed_findings()
+    with open(patch) as f:
+        if "\nFrom: %s <%s>\n" % UNSIGNED in f.read():
+            rules.append(["commit message", "Missing Signed-off-by",
+                          "an unsigned RFC: no git identity when it was made"])
     problems += ["checkpatch said on stderr: " + ln
                  for ln in res.stderr.splitlines()[-3:]]
     # a checkpatch that died is a problem, never a clean result: it exits
