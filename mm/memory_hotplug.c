@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Adding and removing physical memory at run time (memhp).
- *
- * Copyright (C) 2026 The memhp authors
+ * Adding and removing physical memory at run time.
  */
 
 /**
@@ -72,7 +70,7 @@
  * noinline, or the probe would miss the copies inlined into its callers.
  */
 
-#define pr_fmt(fmt) "memhp: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/error-injection.h>
@@ -91,10 +89,6 @@
 #include <linux/srcu.h>
 
 #include "internal.h"
-
-/* The parameters keep their historic names: memory_hotplug.<name>. */
-#undef MODULE_PARAM_PREFIX
-#define MODULE_PARAM_PREFIX "memory_hotplug."
 
 /* ------------------------------------------------------------------------
  * Locks
@@ -938,8 +932,9 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	int ret;
 
 	ret = check_block_range(ha.start, ha.size);
-	if (!ret)
-		ret = resolve_target(&ha);
+	if (ret)
+		return ret;
+	ret = resolve_target(&ha);
 	if (ret)
 		return ret;
 
@@ -1151,9 +1146,9 @@ ALLOW_ERROR_INJECTION(try_remove_refusable, ERRNO);
  * @start: physical start, block aligned.
  * @size: size in bytes, whole blocks.
  *
- * For callers that offlined the blocks themselves (ACPI eject).  Unlike
- * stock Linux, a range that cannot be removed is reported and left in
- * place instead of crashing the kernel.
+ * For callers that offlined the blocks themselves (ACPI eject).  A range
+ * that cannot be removed (a block came online again, a memmap page is
+ * still referenced) is reported with a warning and left in place.
  *
  * Context: Process context, device hotplug lock held.
  */
@@ -1228,6 +1223,28 @@ static int reonline_one(struct memory_block *mem, void *arg)
 	return 0;
 }
 
+/*
+ * Caller holds the device hotplug lock.  A failure onlines again the
+ * blocks it offlined.
+ */
+static int offline_then_remove(u64 start, u64 size, struct offline_pass *pass)
+{
+	int ret;
+
+	ret = walk_memory_blocks(start, size, pass, offline_one);
+	if (ret)
+		goto reonline;
+	ret = try_remove_refusable(start, size);
+	if (ret)
+		goto reonline;
+	return 0;
+
+reonline:
+	pass->next = 0;
+	walk_memory_blocks(start, size, pass, reonline_one);
+	return ret;
+}
+
 /**
  * offline_and_remove_memory() - offline every block of a range, remove it
  * @start: physical start, block aligned.
@@ -1255,15 +1272,8 @@ int offline_and_remove_memory(u64 start, u64 size)
 	if (!pass.was)
 		return -ENOMEM;
 
-	scoped_guard(device_hotplug) {
-		ret = walk_memory_blocks(start, size, &pass, offline_one);
-		if (!ret)
-			ret = try_remove_refusable(start, size);
-		if (ret) {
-			pass.next = 0;
-			walk_memory_blocks(start, size, &pass, reonline_one);
-		}
-	}
+	scoped_guard(device_hotplug)
+		ret = offline_then_remove(start, size, &pass);
 	kfree(pass.was);
 	return ret;
 }

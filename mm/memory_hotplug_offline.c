@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Offlining memory: emptying a memory block and taking it out of its zone
- * (memhp).
- *
- * Copyright (C) 2026 The memhp authors
+ * Offlining memory: emptying a memory block and taking it out of its
+ * zone.
  */
 
 /**
@@ -53,7 +51,7 @@
  * hotplug lock with mem_hotplug_lock held for writing.
  */
 
-#define pr_fmt(fmt) "memhp: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/error-injection.h>
 #include <linux/mm.h>
@@ -93,7 +91,6 @@ struct offline_op {
 	struct memory_notify arg;	/* what subscribers are told */
 	struct offline_targets targets;	/* where folios may migrate to */
 	bool lru_cache_off;		/* lru_cache_disable() is in force */
-	const char *why;		/* what made it fail */
 };
 
 /*
@@ -110,6 +107,14 @@ static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 /* ------------------------------------------------------------------------
  * Checks before anything changes
  */
+
+/* One line per failed offline (rate limited): the range, why, the errno. */
+static void report_failure(const struct offline_op *op, const char *why,
+			   int ret)
+{
+	pr_info_ratelimited("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
+			    PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
+}
 
 static int add_ram_pages(unsigned long pfn, unsigned long nr, void *arg)
 {
@@ -256,7 +261,7 @@ static unsigned long queue_folio(unsigned long pfn, struct list_head *list)
 	if (folio_contain_hwpoisoned_page(folio))
 		drop_poisoned(folio, pfn);
 	else if (!isolate_folio_to_list(folio, list) && __ratelimit(&offline_rs))
-		dump_page(page, "memhp: offline could not isolate");
+		dump_page(page, "offline: page could not be isolated");
 put:
 	folio_put(folio);
 	return span;
@@ -470,8 +475,8 @@ static unsigned long smallest_huge_page(void)
  * Give the free hugetlb folios of the range back to the buddy allocator
  * before anything migrates: left in the pool they would be the first
  * targets for the range's own in-use hugetlb folios, which would then
- * never leave (stock Linux retries that forever).  In-use folios are left
- * for migration.  Return: 0, or -EBUSY for a free folio that must stay
+ * never leave, and the offline would retry until a signal.  In-use folios
+ * are left for migration.  Return: 0, or -EBUSY for a free folio that must stay
  * (the pool has no other page for a reservation).
  */
 static noinline int dissolve_free_huge(const struct offline_op *op)
@@ -513,7 +518,10 @@ static bool poison_seen(void)
 #endif
 }
 
-/* Until every page is free or skippable; see the DOC block. */
+/*
+ * Until every page is free or skippable; see the DOC block.  A failure
+ * names its cause here, where it is known; its caller only unwinds.
+ */
 static noinline int evacuate(struct offline_op *op)
 {
 	bool sweep = poison_seen();
@@ -521,22 +529,26 @@ static noinline int evacuate(struct offline_op *op)
 
 	while (sweep || test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
 		sweep = false;
-		op->why = "interrupted by a signal";
-		if (signal_pending(current))
+		if (signal_pending(current)) {
+			report_failure(op, "interrupted by a signal", -EINTR);
 			return -EINTR;
+		}
 		/* pages in use: per-CPU LRU caches must not hide any of them */
 		if (!op->lru_cache_off) {
 			lru_cache_disable();
 			op->lru_cache_off = true;
 		}
-		op->why = "a free hugetlb page cannot be dissolved";
 		ret = dissolve_free_huge(op);
-		if (ret)
+		if (ret) {
+			report_failure(op, "a free hugetlb page cannot be dissolved",
+				       ret);
 			return ret;
+		}
 		ret = migrate_range(op);
 		if (ret) {
-			op->why = ret == -EINTR ? "interrupted by a signal" :
-						  "a page cannot move";
+			report_failure(op, ret == -EINTR ?
+				       "interrupted by a signal" :
+				       "a page cannot move", ret);
 			return ret;
 		}
 		cond_resched();
@@ -637,13 +649,6 @@ static void take_offline(struct offline_op *op, struct memory_group *group)
 	remove_pfn_range_from_zone(op->zone, op->start, nr);
 }
 
-static void report_failure(const struct offline_op *op, const char *why,
-			   int ret)
-{
-	pr_info_ratelimited("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
-			    PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
-}
-
 /**
  * offline_pages() - take a range of a memory block offline
  * @start_pfn: first pfn; pageblock aligned.
@@ -688,19 +693,20 @@ noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	ret = memory_notify_or_cancel(MEM_GOING_OFFLINE, MEM_CANCEL_OFFLINE,
 				      &op.arg);
 	if (ret) {
-		unisolate(&op);
 		report_failure(&op, "a subscriber refused", ret);
-		return ret;
+		goto unisolate;
 	}
-	ret = evacuate(&op);
-	if (ret) {
-		unisolate(&op);
-		memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
-		report_failure(&op, op.why ?: "pages could not be moved", ret);
-		return ret;
-	}
+	ret = evacuate(&op);	/* reports its own failure */
+	if (ret)
+		goto cancel_offline;
 	take_offline(&op, group);
 	return 0;
+
+cancel_offline:
+	memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
+unisolate:
+	unisolate(&op);
+	return ret;
 }
 ALLOW_ERROR_INJECTION(offline_pages, ERRNO);
 

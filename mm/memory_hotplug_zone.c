@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Zone choice for memory that goes online (memhp).
- *
- * Copyright (C) 2026 The memhp authors
+ * Zones of hot-plugged memory: the zone a range goes online to, and the
+ * zone and node spans as ranges join and leave them.
  */
 
 /**
@@ -37,7 +36,7 @@
  * under a reader, which only makes the answer as stale as any sysfs read.
  */
 
-#define pr_fmt(fmt) "memhp: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -46,9 +45,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
-/* The parameters keep their historic names: memory_hotplug.<name>. */
-#undef MODULE_PARAM_PREFIX
-#define MODULE_PARAM_PREFIX "memory_hotplug."
+#include "internal.h"
 
 /* ------------------------------------------------------------------------
  * Parameters
@@ -331,6 +328,251 @@ struct zone *zone_for_pfn_range(enum mmop online_type, int nid,
 	if (READ_ONCE(online_policy) == POLICY_AUTO_MOVABLE)
 		return auto_movable_zone_for(nid, group, start_pfn, nr_pages);
 	return contig_zone_for(nid, start_pfn, nr_pages);
+}
+
+/* ------------------------------------------------------------------------
+ * Zone and node spans
+ */
+
+/* Grow a span [*start, *start + *spanned) to cover [pfn, pfn + nr). */
+static void span_cover(unsigned long *start, unsigned long *spanned,
+		       bool empty, unsigned long pfn, unsigned long nr)
+{
+	unsigned long end = pfn + nr;
+
+	if (!empty) {
+		end = max(end, *start + *spanned);
+		pfn = min(pfn, *start);
+	}
+	*start = pfn;
+	*spanned = end - pfn;
+}
+
+#ifdef CONFIG_ZONE_DEVICE
+/* A section partly ZONE_DEVICE makes pfn walkers take the slow path. */
+static void taint_partial_device_sections(unsigned long pfn, unsigned long end)
+{
+	if (!IS_ALIGNED(pfn, PAGES_PER_SECTION))
+		__pfn_to_section(pfn)->section_mem_map |= SECTION_TAINT_ZONE_DEVICE;
+	if (!IS_ALIGNED(end, PAGES_PER_SECTION))
+		__pfn_to_section(end)->section_mem_map |= SECTION_TAINT_ZONE_DEVICE;
+}
+#else
+static void taint_partial_device_sections(unsigned long pfn, unsigned long end)
+{
+}
+#endif
+
+/**
+ * move_pfn_range_to_zone() - make a range of pfns part of a zone
+ * @zone: the zone.
+ * @start_pfn: first pfn.
+ * @nr_pages: number of pages.
+ * @altmap: where the range's memmap lives, or NULL.
+ * @migratetype: migratetype of the range's pageblocks.
+ *
+ * Grows the zone's and node's spans and initializes the memmap of the
+ * range; the pages are not online yet.  A zone that was contiguous stops
+ * being so, and memmap walks that trusted it end, before its span grows.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing; may sleep,
+ * never inside a memmap walk.
+ */
+void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
+			    unsigned long nr_pages, struct vmem_altmap *altmap,
+			    int migratetype)
+{
+	struct pglist_data *pgdat = zone->zone_pgdat;
+	bool already_online = pfn_to_online_page(start_pfn);
+	bool was_contiguous = zone->contiguous;
+	unsigned long flags;
+
+	clear_zone_contiguous(zone);
+	/*
+	 * A walk that read the flag as set trusts the span: it must end
+	 * before the span covers a memmap that is not initialised yet.
+	 */
+	if (was_contiguous)
+		memmap_walkers_sync();
+	if (zone_is_empty(zone))
+		init_currently_empty_zone(zone, start_pfn, nr_pages);
+	pgdat_resize_lock(pgdat, &flags);
+	zone_span_writelock(zone);
+	span_cover(&zone->zone_start_pfn, &zone->spanned_pages,
+		   zone_is_empty(zone), start_pfn, nr_pages);
+	zone_span_writeunlock(zone);
+	span_cover(&pgdat->node_start_pfn, &pgdat->node_spanned_pages,
+		   !pgdat->node_spanned_pages, start_pfn, nr_pages);
+	pgdat_resize_unlock(pgdat, &flags);
+
+	if (zone_is_zone_device(zone))
+		taint_partial_device_sections(start_pfn, start_pfn + nr_pages);
+	/* the zone now spans pages that are reserved until onlined */
+	memmap_init_range(nr_pages, pgdat->node_id, zone_idx(zone), start_pfn,
+			  0, MEMINIT_HOTPLUG, altmap, migratetype);
+	/*
+	 * The range's sections are not online yet, so the zone cannot be
+	 * contiguous now; online_pages() settles the flag once they are.
+	 */
+	if (already_online)
+		set_zone_contiguous(zone);
+}
+
+/* ------------------------------------------------------------------------
+ * Zone contiguity, kept up to date without rescanning the zone
+ *
+ * zone->contiguous promises that every pageblock of the zone's span is
+ * online memory of that zone; compaction then walks the span without
+ * checking each pageblock.  A range onlined at an edge of a contiguous
+ * (or empty) zone keeps the promise, but only from the end of the
+ * online: the flag is cleared while the span grows over a memmap that is
+ * not initialised yet, after walks that trusted it ended, and set again
+ * once the range is online.  A removal breaks it: the flag is
+ * cleared, walks that may have trusted it or the range end
+ * (memmap_walkers_sync()), and only then does the span shrink and the
+ * memmap get poisoned.  The flag
+ * is not set again after the span shrinks, only when an empty zone fills
+ * again; compaction checks its cached scan positions against the span, so
+ * positions from an older span are never taken on trust.  A zone that
+ * lost memory walks the checked way (one pfn_to_online_page() per
+ * pageblock), which costs far less than rescanning the zone per block.
+ */
+
+/*
+ * The first (@up) or last online pfn of @zone on its node within
+ * [pfn, end), at subsection granularity, or 0 when there is none.
+ */
+static unsigned long edge_online_pfn(struct zone *zone, unsigned long pfn,
+				     unsigned long end, bool up)
+{
+	unsigned long cur, n = (end - pfn) / PAGES_PER_SUBSECTION, i;
+	int nid = zone_to_nid(zone);
+
+	for (i = 0; i < n; i++) {
+		cur = up ? pfn + i * PAGES_PER_SUBSECTION :
+			   end - (i + 1) * PAGES_PER_SUBSECTION;
+		if (pfn_to_online_page(cur) && pfn_to_nid(cur) == nid &&
+		    page_zone(pfn_to_page(cur)) == zone)
+			return up ? cur : cur + PAGES_PER_SUBSECTION - 1;
+	}
+	return 0;
+}
+
+/*
+ * The span of @zone without [pfn, end), when the range sits at an edge:
+ * *@start and *@spanned, computed without a lock (the layout cannot change
+ * under mem_hotplug_lock held for writing).  Return: false when the span
+ * stays as it is.
+ */
+static bool zone_span_without(struct zone *zone, unsigned long pfn,
+			      unsigned long end, unsigned long *start,
+			      unsigned long *spanned)
+{
+	unsigned long zstart = zone->zone_start_pfn, zend = zone_end_pfn(zone);
+	unsigned long edge;
+
+	if (pfn == zstart) {
+		edge = edge_online_pfn(zone, end, zend, true);
+		*start = edge;
+		*spanned = edge ? zend - edge : 0;
+		return true;
+	}
+	if (end == zend) {
+		edge = edge_online_pfn(zone, zstart, pfn, false);
+		*spanned = edge ? edge + 1 - zstart : 0;
+		*start = edge ? zstart : 0;
+		return true;
+	}
+	return false;
+}
+
+/* A node spans from its lowest to its highest non-empty zone. */
+static void node_span_from_zones(struct pglist_data *pgdat)
+{
+	unsigned long start = ULONG_MAX, end = 0;
+	int zid;
+
+	for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+		struct zone *zone = &pgdat->node_zones[zid];
+
+		if (!zone_is_empty(zone)) {
+			start = min(start, zone->zone_start_pfn);
+			end = max(end, zone_end_pfn(zone));
+		}
+	}
+	if (!end)
+		start = 0;
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+}
+
+/**
+ * remove_pfn_range_from_zone() - take an offline range out of its zone
+ * @zone: the zone.
+ * @start_pfn: first pfn.
+ * @nr_pages: number of pages.
+ *
+ * Waits for memmap walks that may have seen the range online (see
+ * memmap_walk_begin()); then, for a regular zone, shrinks the zone's and
+ * node's spans when the range was at an edge, and poisons the range's
+ * memmap (DEBUG_VM).  The range's sections must be offline already.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing; sleeps
+ * until earlier memmap walks end, so never inside one.
+ */
+void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
+				unsigned long nr_pages)
+{
+	unsigned long end = start_pfn + nr_pages, pfn, step, flags;
+	unsigned long zstart, zspanned;
+	struct pglist_data *pgdat = zone->zone_pgdat;
+
+	/*
+	 * New walks check each pageblock and skip this range; walks that
+	 * began before may still use it, and the zone's span, until they end.
+	 */
+	clear_zone_contiguous(zone);
+	memmap_walkers_sync();
+	if (!zone_is_zone_device(zone) &&
+	    zone_span_without(zone, start_pfn, end, &zstart, &zspanned)) {
+		pgdat_resize_lock(pgdat, &flags);
+		zone_span_writelock(zone);
+		zone->zone_start_pfn = zstart;
+		zone->spanned_pages = zspanned;
+		zone_span_writeunlock(zone);
+		node_span_from_zones(pgdat);
+		pgdat_resize_unlock(pgdat, &flags);
+	}
+	for (pfn = start_pfn; pfn < end; pfn += step) {
+		cond_resched();
+		step = min(end - pfn, SECTION_ALIGN_UP(pfn + 1) - pfn);
+		page_init_poison(pfn_to_page(pfn), sizeof(struct page) * step);
+	}
+}
+
+/**
+ * adjust_present_page_count() - account pages that went online or offline
+ * @page: a page of the range (its zone and section decide the counters).
+ * @group: the range's memory group, or NULL.
+ * @nr_pages: pages gone online (positive) or offline (negative).
+ *
+ * Context: Process context, mem_hotplug_lock held for writing.
+ */
+void adjust_present_page_count(struct page *page, struct memory_group *group,
+			       long nr_pages)
+{
+	struct zone *zone = page_zone(page);
+
+	zone->present_pages += nr_pages;
+	zone->zone_pgdat->node_present_pages += nr_pages;
+	if (early_section(__pfn_to_section(page_to_pfn(page))))
+		zone->present_early_pages += nr_pages;
+	if (!group)
+		return;
+	if (zone_idx(zone) == ZONE_MOVABLE)
+		group->present_movable_pages += nr_pages;
+	else
+		group->present_kernel_pages += nr_pages;
 }
 
 #ifdef CONFIG_MEMORY_HOTPLUG_ZONE_KUNIT_TEST

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sparsemem sections that come and go at run time (memhp), for
+ * Sparsemem sections that come and go at run time, for
  * CONFIG_SPARSEMEM_VMEMMAP.
- *
- * Copyright (C) 2026 The memhp authors
  */
 
 /**
@@ -261,15 +259,19 @@ static noinline int section_activate(int nid, unsigned long pfn,
 	}
 	ret = subsections_claim(usage_map(ms), pfn, nr);
 	if (ret)
-		goto drop_usage;
+		goto free_usage;
 	/* a boot section's memmap covers all of it, holes included */
 	if (early_section(ms) && nr < PAGES_PER_SECTION)
 		return 0;
-	if (memmap_get(nid, pfn, nr, altmap, pgmap))
-		return 0;
-	ret = -ENOMEM;
+	if (!memmap_get(nid, pfn, nr, altmap, pgmap)) {
+		ret = -ENOMEM;
+		goto release_subsections;
+	}
+	return 0;
+
+release_subsections:
 	subsections_release(usage_map(ms), pfn, nr);
-drop_usage:
+free_usage:
 	if (fresh) {
 		ms->usage = NULL;
 		kfree(fresh);
@@ -309,11 +311,13 @@ noinline int sparse_add_section(int nid, unsigned long start_pfn,
 {
 	bool poison = !altmap || !altmap->inaccessible;
 	unsigned long nr = pfn_to_section_nr(start_pfn);
-	int ret = sparse_index_init(nr, nid);
+	int ret;
 
-	if (ret >= 0)
-		ret = section_activate(nid, start_pfn, nr_pages, altmap, pgmap);
+	ret = sparse_index_init(nr, nid);
 	if (ret < 0)
+		return ret;
+	ret = section_activate(nid, start_pfn, nr_pages, altmap, pgmap);
+	if (ret)
 		return ret;
 	if (poison)
 		page_init_poison(pfn_to_page(start_pfn),

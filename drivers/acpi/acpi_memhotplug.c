@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ACPI memory devices (PNP0C80): hot-add and eject of firmware-described
- * memory (memhp).
- *
- * Copyright (C) 2026 The memhp authors
+ * memory.
  */
 
 /**
@@ -61,8 +59,6 @@
  * run time attaches with acpi_scan_lock only, as it always has.  Offlining a block needs
  * only its device lock, which device_offline() takes.
  */
-
-#define pr_fmt(fmt) "memhp-acpi: " fmt
 
 #include <linux/acpi.h>
 #include <linux/error-injection.h>
@@ -623,18 +619,22 @@ static int memdev_attach(struct acpi_device *adev,
 		sizeof(acpi_device_class(adev)));
 
 	ret = memdev_read_crs(md);
-	if (!ret && !memdev_present(adev))
-		ret = 1;	/* leave it alone, without an error */
-	if (!ret)
-		ret = memdev_enable(md);
-	if (ret) {
+	if (ret)
+		goto free_memdev;
+	if (!memdev_present(adev)) {
+		/* not usable yet: leave it alone, without an error */
 		memdev_free(md);
-		if (ret < 0)
-			dev_err(&adev->dev, "memory device not attached: %d\n",
-				ret);
-		return ret > 0 ? 0 : ret;
+		return 0;
 	}
+	ret = memdev_enable(md);
+	if (ret)
+		goto free_memdev;
 	return 1;
+
+free_memdev:
+	memdev_free(md);
+	dev_err(&adev->dev, "memory device not attached: %d\n", ret);
+	return ret;
 }
 
 static void memdev_detach(struct acpi_device *adev)

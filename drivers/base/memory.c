@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Memory block devices: /sys/devices/system/memory (memhp).
- *
- * Copyright (C) 2026 The memhp authors
+ * Memory block devices: /sys/devices/system/memory.
  */
 
 /**
@@ -15,9 +13,10 @@
  *
  * Layers.  This file owns the devices, their sysfs files, the memory
  * notifier chain and memory groups.  It never touches pages: onlining and
- * offlining a block is delegated to mm/memory_hotplug.c (zone_for_pfn_range(),
- * online_pages(), offline_pages(), the memmap_on_memory helpers), and the
- * node links to drivers/base/node.c.
+ * offlining a block is delegated to mm/: zone_for_pfn_range() in
+ * memory_hotplug_zone.c, online_pages() and the memmap_on_memory helpers in
+ * memory_hotplug_online.c, offline_pages() in memory_hotplug_offline.c.
+ * The node links belong to drivers/base/node.c.
  *
  * Transitions.  A block is MEM_ONLINE, MEM_OFFLINE, or MEM_GOING_OFFLINE
  * while an offline runs.  Every change goes through the driver core
@@ -59,8 +58,6 @@
  * No lookup takes the xarray's spinlock: it is not IRQ-safe, and memory
  * failure handling counts poison under IRQ-safe locks (hugetlb_lock).
  */
-
-#define pr_fmt(fmt) "memhp: " fmt
 
 #include <linux/capability.h>
 #include <linux/crash_core.h>
@@ -721,10 +718,12 @@ static ssize_t soft_offline_page_store(struct device *dev,
 				       const char *buf, size_t count)
 {
 	unsigned long pfn;
-	int ret = page_addr_parse(buf, &pfn);
+	int ret;
 
-	if (!ret)
-		ret = soft_offline_page(pfn, 0);
+	ret = page_addr_parse(buf, &pfn);
+	if (ret)
+		return ret;
+	ret = soft_offline_page(pfn, 0);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(soft_offline_page);
@@ -734,10 +733,12 @@ static ssize_t hard_offline_page_store(struct device *dev,
 				       const char *buf, size_t count)
 {
 	unsigned long pfn;
-	int ret = page_addr_parse(buf, &pfn);
+	int ret;
 
-	if (!ret)
-		ret = memory_failure(pfn, MF_SW_SIMULATED);
+	ret = page_addr_parse(buf, &pfn);
+	if (ret)
+		return ret;
+	ret = memory_failure(pfn, MF_SW_SIMULATED);
 	/* nothing to do for this kind of page is not an error here */
 	if (ret == -EOPNOTSUPP)
 		ret = 0;

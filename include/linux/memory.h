@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Memory block devices and the memory notifier chain (memhp).
+ * Memory block devices and the memory notifier chain.
  *
  * Physical memory that can be hot(un)plugged is managed in memory blocks:
  * fixed-size, aligned runs of sparsemem sections, one device each under

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The memory hot(un)plug API (memhp).
+ * The memory hot(un)plug API.
  *
  * Who calls what:
  *  - drivers that discover memory (ACPI, virtio-mem, dax/kmem, balloons)

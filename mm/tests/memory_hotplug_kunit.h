@@ -10,8 +10,6 @@
  * backing is never touched) to show that add, a refused second add and
  * remove leave nothing behind.  Parameters a test changes are restored by
  * the test itself, under the device hotplug lock every hot-add takes.
- *
- * Copyright (C) 2026 The memhp authors
  */
 #ifndef _MM_TESTS_MEMORY_HOTPLUG_KUNIT_H
 #define _MM_TESTS_MEMORY_HOTPLUG_KUNIT_H

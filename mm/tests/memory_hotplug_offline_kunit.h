@@ -8,8 +8,6 @@
  * with answers worked out by hand: every step moves forward by at least
  * one pfn, ends where the chunk or folio it saw ends, and never leaves the
  * range.
- *
- * Copyright (C) 2026 The memhp authors
  */
 #ifndef _MM_TESTS_MEMORY_HOTPLUG_OFFLINE_KUNIT_H
 #define _MM_TESTS_MEMORY_HOTPLUG_OFFLINE_KUNIT_H

@@ -7,8 +7,6 @@
  * online node, with ranges chosen so the answer does not depend on how much
  * memory the machine has.  Parameters a test changes are restored by KUnit
  * actions.
- *
- * Copyright (C) 2026 The memhp authors
  */
 #ifndef _MM_TESTS_MEMORY_HOTPLUG_ZONE_KUNIT_H
 #define _MM_TESTS_MEMORY_HOTPLUG_ZONE_KUNIT_H

@@ -5,8 +5,6 @@
  * Included at the end of sparse_hotplug.c.  The subsection map arithmetic
  * runs on local bitmaps, so no section of the machine is touched; the
  * memmap cost is checked against the size of struct page.
- *
- * Copyright (C) 2026 The memhp authors
  */
 #ifndef _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H
 #define _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H

@@ -6,8 +6,6 @@
  * They run at boot on the real memory bus: the boot blocks exist, and
  * everything a test creates (groups, notifier chains) is private to it and
  * torn down by KUnit actions even when an assertion stops the test.
- *
- * Copyright (C) 2026 The memhp authors
  */
 #ifndef _DRIVERS_BASE_TEST_MEMORY_BLOCK_KUNIT_H
 #define _DRIVERS_BASE_TEST_MEMORY_BLOCK_KUNIT_H
@@ -60,7 +58,7 @@ static void parse_case_desc(const struct parse_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(online_type, online_type_cases, parse_case_desc);
 
-/* Each written string maps to exactly the online type stock sysfs gives. */
+/* Each written string maps to the online type its ABI documents. */
 static void memory_block_test_online_type_parses_like_sysfs(struct kunit *test)
 {
 	const struct parse_case *c = test->param_value;

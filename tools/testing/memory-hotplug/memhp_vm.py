@@ -114,7 +114,7 @@ BAD_CONSOLE = re.compile(
     # completing (kernel memory in the block, a pinned page): the expected
     # outcome of a refused or retried offline
     r"page dumped because: (?!unmovable page$|migration failure$|"
-    r"isolation failed$|memhp: offline could not isolate$)|"
+    r"isolation failed$|offline: page could not be isolated$)|"
     # kmemleak reports, not its start-up lines
     r"kmemleak: (?!Kernel memory leak detector (initialized|disabled)|"
     r"Automatic memory scanning thread started)|"
