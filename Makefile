@@ -16,8 +16,13 @@
 #   make patches           the series for review: build/patches/ (series.py)
 #   make patches-verify    git am it patch by patch to a fresh base; each
 #                          prefix must build and pass checkpatch --strict
+#   make fixes             the stock bugs the rewrite fixed, as standalone
+#                          fixes to the stock files: build/fixes/ (fixes.py)
+#   make fixes-verify      each fix: checkpatch, applies alone; its reproducer
+#                          fails on stock without it and passes with it
 #
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
+#                          (IMPL=fix: stock + the one fix MEMHP_FIX names)
 #   T="dimm probe"         run only these scenarios
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
 #                          (the default with PROFILE=debug; FAULTS=subset there)
@@ -53,12 +58,12 @@ DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
 BENCH_DEPS := python3-matplotlib
 
 .PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help \
-	patches patches-verify soak
+	patches patches-verify fixes fixes-verify soak
 
 all: kernel
 
 help:
-	@sed -n '3,25p' Makefile
+	@sed -n '3,30p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -118,6 +123,12 @@ patches: deps
 
 patches-verify: deps
 	@$(PY) $(HARNESS)/series.py verify
+
+fixes: deps
+	@$(PY) $(HARNESS)/fixes.py make
+
+fixes-verify: deps
+	@$(PY) $(HARNESS)/fixes.py verify
 
 clean:
 	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs \

@@ -7,7 +7,9 @@
  * DOC: the life of a hot-plugged range
  *
  * A range of physical memory goes through four phases; this file owns the
- * first and the last, and the locks and parameters they all share.
+ * first and the last, and the locks and the boot parameters they all share.
+ * The zone a block goes online to, the online policy parameters and the
+ * zone and node spans live in memory_hotplug_zone.c.
  *
  * add (add_memory() and friends)
  *	the range is claimed in iomem_resource, memblock learns it (where the
@@ -21,7 +23,8 @@
  *	one memory block at a time, from drivers/base/memory.c.
  * remove (remove_memory() and friends)
  *	only when every block is offline: the steps of "add" in reverse, and
- *	the node goes offline when nothing (memory, blocks, CPUs) is left on it.
+ *	the node goes offline when nothing (memory, blocks, CPUs) is left on
+ *	it.
  *
  * Locking, outermost first:
  *
@@ -41,8 +44,8 @@
  * Compaction's scanners walk struct pages they hold no reference on and
  * must not sleep on mem_hotplug_lock, yet the memmap they read may be
  * poisoned (offline) or freed (remove) under them.  The rule for such a
- * walker (today: compaction): call memmap_walk_begin() before it decides that
- * a pfn is online memory of its zone (pfn_to_online_page(), or
+ * walker (today: compaction): call memmap_walk_begin() before it decides
+ * that a pfn is online memory of its zone (pfn_to_online_page(), or
  * zone->contiguous together with the zone's span), and memmap_walk_end()
  * after its last read of a struct page it found that way.  The section
  * between may sleep (cond_resched(), lock drops): it is an SRCU read-side
@@ -53,21 +56,21 @@
  * may check a page's zone against it) and poisons the memmap; removal
  * frees only memmaps of ranges an offline has waited for in this way.  An
  * online clears zone->contiguous and, if it was set, waits the same way
- * before the zone's span grows over a memmap that is not initialised yet.  Scan
- * positions a walker keeps between two sections (compaction's cached pfns)
- * are only hints: the pfn is checked again in the next section, and only
- * the pageblock checked is read.  A contiguous zone speaks for its current
- * span only, so its shortcut still wants the pfn inside the span and its
- * section online.
+ * before the zone's span grows over a memmap that is not initialised
+ * yet.  Scan positions a walker keeps between two sections (compaction's
+ * cached pfns) are only hints: the pfn is checked again in the next
+ * section, and only the pageblock checked is read.  A contiguous zone
+ * speaks for its current span only, so its shortcut still wants the pfn
+ * inside the span and its section online.
  *
  * Fault injection: every step of add, online, offline and remove that can
  * fail is marked ALLOW_ERROR_INJECTION(), here, in the online and offline
- * files, in mm/sparse_hotplug.c, drivers/base/memory.c and the ACPI memory
- * device driver, so that fail_function can make it fail on demand.  Such a step
- * leaves nothing behind that its caller does not undo when it fails (an
- * injected failure skips it entirely), and its caller undoes the steps
- * before it; a marked static function is
- * noinline, or the probe would miss the copies inlined into its callers.
+ * files, in mm/sparse_hotplug.c, drivers/base/memory.c and the ACPI
+ * memory device driver, so that fail_function can make it fail on demand.
+ * Such a step leaves nothing behind that its caller does not undo when it
+ * fails (an injected failure skips it entirely), and its caller undoes
+ * the steps before it; a marked static function is noinline, or the probe
+ * would miss the copies inlined into its callers.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -188,7 +191,11 @@ early_param("movable_node", parse_movable_node);
 /* Hot-add beyond mem= is refused only while booting. */
 u64 max_mem_size = U64_MAX;
 
-/* What auto-onlining does with new blocks; < 0 until first asked. */
+/*
+ * What auto-onlining does with new blocks; -1 until the command line sets
+ * it or it is first asked for.  No lock: readers and the sysfs writer use
+ * READ_ONCE()/WRITE_ONCE(), and either type a racing reader sees is valid.
+ */
 static int default_online_type = -1;
 
 static enum mmop kconfig_online_type(void)
@@ -211,20 +218,25 @@ static enum mmop kconfig_online_type(void)
  */
 enum mmop mhp_get_default_online_type(void)
 {
-	if (default_online_type < 0)
-		default_online_type = kconfig_online_type();
-	return default_online_type;
+	int type = READ_ONCE(default_online_type);
+
+	if (type >= 0)
+		return type;
+	/* the first reader settles the default, unless a write came first */
+	cmpxchg(&default_online_type, -1, kconfig_online_type());
+	return READ_ONCE(default_online_type);
 }
 
 /**
  * mhp_set_default_online_type() - set what auto-onlining does
  * @online_type: the new default.
  *
- * Context: Any; drivers/base/memory.c calls it under the device hotplug lock.
+ * Context: Any; drivers/base/memory.c calls it from a sysfs write, without
+ * a lock.
  */
 void mhp_set_default_online_type(enum mmop online_type)
 {
-	default_online_type = online_type;
+	WRITE_ONCE(default_online_type, online_type);
 }
 
 static int __init parse_default_state(char *str)
@@ -511,6 +523,7 @@ int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 	unsigned long chunk;
 	int ret = 0;
 
+	mem_hotplug_assert_held();
 	if (WARN_ON_ONCE(!pgprot_val(params->pgprot)))
 		return -EINVAL;
 	if (params->altmap && !altmap_fits(params->altmap, pfn, nr_pages)) {
@@ -553,6 +566,7 @@ void __remove_pages(unsigned long pfn, unsigned long nr_pages,
 	const unsigned long end = pfn + nr_pages;
 	unsigned long chunk;
 
+	mem_hotplug_assert_held();
 	if (pfn_range_misaligned(pfn, nr_pages, __func__))
 		return;
 	for (; pfn < end; pfn += chunk) {
@@ -614,21 +628,18 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
 /*
  * Give an offline node a usable pgdat: empty zones and fallback lists.
- * Return: 1 when the node was offline (the caller publishes it later),
- * 0 when it already was online, -ENOMEM.
+ * The caller publishes it later.  Return: 0 or -ENOMEM.
  */
 static noinline int prepare_node(int nid)
 {
 	struct pglist_data *pgdat = NODE_DATA(nid);
 
-	if (node_online(nid))
-		return 0;
 	if (free_area_init_core_hotplug(pgdat)) {
 		pr_err("node %d: no memory for its per-CPU statistics\n", nid);
 		return -ENOMEM;
 	}
 	build_all_zonelists(pgdat);
-	return 1;
+	return 0;
 }
 ALLOW_ERROR_INJECTION(prepare_node, ERRNO);
 
@@ -657,12 +668,11 @@ ALLOW_ERROR_INJECTION(publish_node, ERRNO);
  */
 int try_online_node(int nid)
 {
-	int ret;
+	int ret = 0;
 
 	mem_hotplug_begin();
-	ret = prepare_node(nid);
-	if (ret > 0)
-		ret = publish_node(nid);
+	if (!node_online(nid))
+		ret = prepare_node(nid) ?: publish_node(nid);
 	mem_hotplug_done();
 	return ret;
 }
@@ -860,10 +870,12 @@ static int __hotadd(struct hotadd *ha)
 	ret = memblock_learn(ha);
 	if (ret)
 		return ret;
-	ret = prepare_node(ha->nid);
-	if (ret < 0)
-		goto forget_memblock;
-	ha->new_node = ret;
+	ha->new_node = !node_online(ha->nid);
+	if (ha->new_node) {
+		ret = prepare_node(ha->nid);
+		if (ret)
+			goto forget_memblock;
+	}
 	ret = map_range(ha);
 	if (ret)
 		goto forget_memblock;
@@ -883,6 +895,7 @@ static int __hotadd(struct hotadd *ha)
 unmap:
 	unmap_range(ha->start, ha->size, wants_self_hosted_memmap(ha));
 forget_memblock:
+	/* a prepared node's pgdat stays: it is reused when the node comes */
 	memblock_forget(ha->start, ha->size);
 	return ret;
 }

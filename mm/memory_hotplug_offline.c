@@ -32,8 +32,11 @@
  * any signal ends it with -EINTR, so a writer of "offline" can always be
  * interrupted.  Pages that cannot be migrated (PageOffline pages a driver
  * still holds, slab pages) fail it at once with -EBUSY; the writer may
- * try again later.  Every failure after step 2 puts the pageblocks back
- * and sends MEM_CANCEL_OFFLINE.
+ * try again later.  A failure unwinds in reverse order: one in step 4
+ * sends MEM_CANCEL_OFFLINE (for a veto in step 3 the notifier chain has
+ * sent it), and one in step 3 or 4 then puts the pageblocks back and
+ * turns the per-CPU lists on again.  The step that fails says why, in one
+ * rate-limited line.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the
@@ -90,7 +93,12 @@ struct offline_op {
 	struct zone *zone;
 	struct memory_notify arg;	/* what subscribers are told */
 	struct offline_targets targets;	/* where folios may migrate to */
-	bool lru_cache_off;		/* lru_cache_disable() is in force */
+	/*
+	 * lru_cache_disable() is in force: taken by isolate() or evacuate()
+	 * when they first meet memory in use, undone by allow_allocations()
+	 * on every way out.
+	 */
+	bool lru_cache_off;
 };
 
 /*
@@ -101,6 +109,7 @@ struct offline_op {
  */
 #define OFFLINE_MIGRATE_BATCH	4096
 
+/* Limits the reports of folios that did not migrate, across all offlines. */
 static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 			      DEFAULT_RATELIMIT_BURST);
 
@@ -123,18 +132,22 @@ static int add_ram_pages(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 /* The range is System RAM without holes, and all of it in @zone. */
-static const char *range_unfit(const struct offline_op *op)
+static int check_range(const struct offline_op *op)
 {
 	unsigned long ram = 0;
 
 	walk_system_ram_range(op->start, op->end - op->start, &ram,
 			      add_ram_pages);
-	if (ram != op->end - op->start)
-		return "it has holes";
+	if (ram != op->end - op->start) {
+		report_failure(op, "it has holes", -EINVAL);
+		return -EINVAL;
+	}
 	if (WARN_ON_ONCE(page_zone(pfn_to_page(op->start)) != op->zone ||
-			 page_zone(pfn_to_page(op->end - 1)) != op->zone))
-		return "it spans zones";
-	return NULL;
+			 page_zone(pfn_to_page(op->end - 1)) != op->zone)) {
+		report_failure(op, "it spans zones", -EINVAL);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Which node states the node loses once the range is gone. */
@@ -595,8 +608,10 @@ static noinline int isolate(struct offline_op *op)
 		op->lru_cache_off = true;
 		ret = isolate_range(op, REPORT_FAILURE);
 	}
-	if (ret)
+	if (ret) {
 		allow_allocations(op);
+		report_failure(op, "pages could not be isolated", ret);
+	}
 	return ret;
 }
 ALLOW_ERROR_INJECTION(isolate, ERRNO);
@@ -605,6 +620,17 @@ static void unisolate(struct offline_op *op)
 {
 	undo_isolate_page_range(op->start, op->end, MIGRATE_MOVABLE);
 	allow_allocations(op);
+}
+
+/* A subscriber's veto is reported here; the chain already cancelled. */
+static int notify_going_offline(struct offline_op *op)
+{
+	int ret = memory_notify_or_cancel(MEM_GOING_OFFLINE,
+					  MEM_CANCEL_OFFLINE, &op->arg);
+
+	if (ret)
+		report_failure(op, "a subscriber refused", ret);
+	return ret;
 }
 
 /* The node and the rest of mm forget the (now empty) range. */
@@ -671,32 +697,25 @@ noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		.start = start_pfn, .end = start_pfn + nr_pages, .zone = zone,
 		.arg = { .start_pfn = start_pfn, .nr_pages = nr_pages },
 	};
-	const char *why;
 	int ret;
 
 	mem_hotplug_assert_held();
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
 			 !IS_ALIGNED(op.end, PAGES_PER_SECTION)))
 		return -EINVAL;
-	why = range_unfit(&op);
-	if (why) {
-		report_failure(&op, why, -EINVAL);
-		return -EINVAL;
-	}
+	/* each step says why it failed; this only unwinds */
+	ret = check_range(&op);
+	if (ret)
+		return ret;
 	choose_targets(&op);
 	ret = isolate(&op);
-	if (ret) {
-		report_failure(&op, "pages could not be isolated", ret);
+	if (ret)
 		return ret;
-	}
 	offline_state_changes(&op);
-	ret = memory_notify_or_cancel(MEM_GOING_OFFLINE, MEM_CANCEL_OFFLINE,
-				      &op.arg);
-	if (ret) {
-		report_failure(&op, "a subscriber refused", ret);
-		goto unisolate;
-	}
-	ret = evacuate(&op);	/* reports its own failure */
+	ret = notify_going_offline(&op);
+	if (ret)
+		goto undo_isolation;
+	ret = evacuate(&op);
 	if (ret)
 		goto cancel_offline;
 	take_offline(&op, group);
@@ -704,7 +723,7 @@ noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 
 cancel_offline:
 	memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
-unisolate:
+undo_isolation:
 	unisolate(&op);
 	return ret;
 }

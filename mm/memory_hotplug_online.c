@@ -28,8 +28,9 @@
  * memory_hotplug_zone.c.
  *
  * Locking: all of it runs with mem_hotplug_lock held for writing (the
- * caller's mem_hotplug_begin()), under the device hotplug lock.  Zone and
- * node spans change under pgdat_resize_lock() and the zone span seqlock.
+ * caller's mem_hotplug_begin()), under the device hotplug lock.  The zone
+ * and node spans (memory_hotplug_zone.c) change under pgdat_resize_lock()
+ * and the zone span seqlock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -307,26 +308,30 @@ noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
 	if (ret) {
 		pr_debug("online of pfns %#lx-%#lx vetoed: %d\n",
 			 pfn, pfn + nr_pages - 1, ret);
-		goto err_remove;
+		/* the notifier chain has sent MEM_CANCEL_ONLINE */
+		goto remove_from_zone;
 	}
 	if (!populated_zone(zone)) {
 		ret = zone_pagesets_new(zone);
-		if (ret) {
-			memory_notify(MEM_CANCEL_ONLINE, &arg);
-			goto err_remove;
-		}
+		if (ret)
+			goto cancel_online;
 	}
 	populate_range(zone, group, &arg);
 	/* every pfn of the grown span is online in this zone again */
 	if (extends) {
-		/* memmap, sections, span first: pairs with pageblock_pfn_to_page() */
+		/*
+		 * memmap, sections and span are written before the flag:
+		 * pairs with pageblock_pfn_to_page()
+		 */
 		smp_store_release(&zone->contiguous, true);
 	}
 	refresh_after_online(zone);
 	memory_notify(MEM_ONLINE, &arg);
 	return 0;
 
-err_remove:
+cancel_online:
+	memory_notify(MEM_CANCEL_ONLINE, &arg);
+remove_from_zone:
 	remove_pfn_range_from_zone(zone, pfn, nr_pages);
 	return ret;
 }

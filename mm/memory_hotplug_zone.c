@@ -31,12 +31,12 @@
  * the KUnit suite drives with tables; gathering its inputs walks the
  * node's zones and the dynamic memory groups.
  *
- * Context: every function here runs with mem_hotplug_lock held or under
- * the device hotplug lock (sysfs valid_zones); zone counters may change
- * under a reader, which only makes the answer as stale as any sysfs read.
+ * Context: the zone choice runs with mem_hotplug_lock held for an online,
+ * and with no lock for a read of sysfs valid_zones, which only reports:
+ * zone counters and group sizes may change under that reader, which makes
+ * its answer as stale as any sysfs read.  The span and contiguity
+ * functions below need mem_hotplug_lock held for writing.
  */
-
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -309,8 +309,8 @@ static struct zone *auto_movable_zone_for(int nid, struct memory_group *group,
  * @start_pfn: first pfn.
  * @nr_pages: number of pages.
  *
- * Context: Process context, with mem_hotplug_lock or the device hotplug
- * lock held.
+ * Context: Process context; mem_hotplug_lock held for an online, no lock
+ * for a report (sysfs valid_zones), whose answer may then be stale.
  * Return: the zone; never NULL.
  */
 struct zone *zone_for_pfn_range(enum mmop online_type, int nid,
@@ -427,14 +427,13 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
  * (or empty) zone keeps the promise, but only from the end of the
  * online: the flag is cleared while the span grows over a memmap that is
  * not initialised yet, after walks that trusted it ended, and set again
- * once the range is online.  A removal breaks it: the flag is
- * cleared, walks that may have trusted it or the range end
- * (memmap_walkers_sync()), and only then does the span shrink and the
- * memmap get poisoned.  The flag
- * is not set again after the span shrinks, only when an empty zone fills
- * again; compaction checks its cached scan positions against the span, so
- * positions from an older span are never taken on trust.  A zone that
- * lost memory walks the checked way (one pfn_to_online_page() per
+ * once the range is online.  A removal breaks it: the flag is cleared,
+ * walks that may have trusted it or the range end (memmap_walkers_sync()),
+ * and only then does the span shrink and the memmap get poisoned.  The
+ * flag is not set again after the span shrinks, only when an empty zone
+ * fills again; compaction checks its cached scan positions against the
+ * span, so positions from an older span are never taken on trust.  A zone
+ * that lost memory walks the checked way (one pfn_to_online_page() per
  * pageblock), which costs far less than rescanning the zone per block.
  */
 

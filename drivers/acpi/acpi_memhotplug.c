@@ -56,8 +56,9 @@
  * Context: the scan core calls both with acpi_scan_lock held, and, for
  * hot-plug events, the device hotplug lock, so the __-prefixed memory
  * hotplug calls are used.  At boot nothing else runs; a table loaded at
- * run time attaches with acpi_scan_lock only, as it always has.  Offlining a block needs
- * only its device lock, which device_offline() takes.
+ * run time attaches with acpi_scan_lock only (the scan core's rule, not
+ * this driver's).  Offlining a block needs only its device lock, which
+ * device_offline() takes.
  */
 
 #include <linux/acpi.h>
@@ -262,7 +263,11 @@ static int memdev_walk(const struct memdev_range *r, void *arg,
 	return walk_memory_blocks(start, end - start, arg, func);
 }
 
-/* How binding the blocks of one range went. */
+/*
+ * How binding the blocks of one range went.  The walk goes on past a block
+ * that fails, so the first failure is kept here rather than returned by
+ * the callback; memdev_bind() returns it.
+ */
 struct memdev_binding {
 	struct acpi_device *adev;
 	unsigned int bound;	/* blocks bound to @adev, before or now */
@@ -308,11 +313,13 @@ static int memdev_unbind_block(struct memory_block *mem, void *adev)
 	return 0;
 }
 
-static void memdev_bind(struct memdev *md, const struct memdev_range *r,
-			struct memdev_binding *b)
+/* Bind every block of @r that can be; return the first failure, or 0. */
+static int memdev_bind(struct memdev *md, const struct memdev_range *r,
+		       struct memdev_binding *b)
 {
 	*b = (struct memdev_binding){ .adev = md->adev };
 	memdev_walk(r, b, memdev_bind_block);
+	return b->err;
 }
 
 /*
@@ -364,17 +371,17 @@ static int memdev_take_back(const struct memdev_range *r)
 static int memdev_bind_added(struct memdev *md, struct memdev_range *r)
 {
 	struct memdev_binding b;
-	int ret;
+	int err, ret;
 
 	r->use = MEMDEV_ADDED;
-	memdev_bind(md, r, &b);
-	if (!b.err)
+	err = memdev_bind(md, r, &b);
+	if (!err)
 		return 0;
 	memdev_unbind(md, r);
 	ret = memdev_take_back(r);
 	if (!ret) {
 		r->use = MEMDEV_UNUSED;
-		return b.err;
+		return err;
 	}
 	memdev_bind(md, r, &b);
 	dev_warn(&md->adev->dev,
@@ -406,15 +413,23 @@ static int memdev_bind_present(struct memdev *md, struct memdev_range *r)
 	return 0;
 }
 
-static noinline int memdev_use_range(struct memdev *md, struct memdev_range *r)
+/* Add the range, or bind it where the kernel has it already. */
+static int memdev_claim_range(struct memdev *md, struct memdev_range *r)
 {
 	int ret = __add_memory(md->mgid, r->start, r->size,
 			       MHP_NID_IS_MGID | MHP_MEMMAP_ON_MEMORY);
 
-	if (!ret)
-		ret = memdev_bind_added(md, r);
-	else if (ret == -EEXIST)
-		ret = memdev_bind_present(md, r);
+	if (ret == -EEXIST)
+		return memdev_bind_present(md, r);
+	if (ret)
+		return ret;
+	return memdev_bind_added(md, r);
+}
+
+static noinline int memdev_use_range(struct memdev *md, struct memdev_range *r)
+{
+	int ret = memdev_claim_range(md, r);
+
 	if (ret)
 		dev_err(&md->adev->dev, "memory range [%#llx-%#llx] not used: %d\n",
 			r->start, r->start + r->size - 1, ret);

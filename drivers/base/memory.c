@@ -323,11 +323,24 @@ static void memblk_poison_add(unsigned long pfn, long delta)
 	rcu_read_unlock();
 }
 
+/**
+ * memblk_nr_poison_inc() - count a newly poisoned page in its block
+ * @pfn: the poisoned page.
+ *
+ * Context: Any; memory failure handling calls it under its own locks.
+ */
 void memblk_nr_poison_inc(unsigned long pfn)
 {
 	memblk_poison_add(pfn, 1);
 }
 
+/**
+ * memblk_nr_poison_sub() - uncount poisoned pages of a block
+ * @pfn: a page of the block.
+ * @i: how many of its pages are no longer poisoned.
+ *
+ * Context: Any.
+ */
 void memblk_nr_poison_sub(unsigned long pfn, long i)
 {
 	memblk_poison_add(pfn, -i);
@@ -383,20 +396,23 @@ static int __memory_block_online(struct memory_block *mem)
 	struct zone *zone;
 	int ret;
 
+	mem_hotplug_assert_held();
 	zone = zone_for_pfn_range(mem->online_type, mem->nid, mem->group,
 				  span.start_pfn, span.nr_pages);
 	ret = notifier_to_errno(memory_notify(MEM_PREPARE_ONLINE, &arg));
 	if (ret)
 		return ret;
 	ret = online_span(mem, &span, zone);
-	if (ret) {
-		/* tell PREPARE_ONLINE subscribers it is over */
-		memory_notify(MEM_FINISH_OFFLINE, &arg);
-		return ret;
-	}
+	if (ret)
+		goto finish_offline;
 	/* pairs with READ_ONCE() in valid_zones_show() */
 	WRITE_ONCE(mem->zone, zone);
 	return 0;
+
+finish_offline:
+	/* PREPARE_ONLINE subscribers undo what they prepared */
+	memory_notify(MEM_FINISH_OFFLINE, &arg);
+	return ret;
 }
 
 /* Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held. */
@@ -407,22 +423,24 @@ static int __memory_block_offline(struct memory_block *mem)
 	struct page *first = pfn_to_page(span.start_pfn);
 	int ret;
 
+	mem_hotplug_assert_held();
 	/* the memmap pages leave the zone first, so it can shrink to empty */
 	if (span.nr_vmemmap)
 		adjust_present_page_count(first, mem->group, -span.nr_vmemmap);
 	ret = offline_pages(arg.start_pfn, arg.nr_pages, mem->zone, mem->group);
-	if (ret) {
-		if (span.nr_vmemmap)
-			adjust_present_page_count(first, mem->group,
-						  span.nr_vmemmap);
-		return ret;
-	}
+	if (ret)
+		goto restore_present_count;
 	if (span.nr_vmemmap)
 		mhp_deinit_memmap_on_memory(span.start_pfn, span.nr_vmemmap);
 	/* pairs with READ_ONCE() in valid_zones_show() */
 	WRITE_ONCE(mem->zone, NULL);
 	memory_notify(MEM_FINISH_OFFLINE, &arg);
 	return 0;
+
+restore_present_count:
+	if (span.nr_vmemmap)
+		adjust_present_page_count(first, mem->group, span.nr_vmemmap);
+	return ret;
 }
 
 static noinline int memory_block_online(struct memory_block *mem)
@@ -546,7 +564,8 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 
 /*
  * Parse first, so bad input fails before any lock.  "Already in that
- * state" (device_online/offline() returning 1) is -EINVAL, as it always was.
+ * state" (device_online/offline() returning 1) is -EINVAL, as the ABI
+ * document says.
  */
 static ssize_t state_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
@@ -778,14 +797,30 @@ ATTRIBUTE_GROUPS(memory_root);
  * Block registry
  */
 
-/* Default block size: one section.  Architectures override it. */
+/**
+ * memory_block_size_bytes() - the size of every memory block
+ *
+ * This default is one section; architectures override it.
+ *
+ * Context: Any.
+ * Return: the block size in bytes, a power of two of whole sections.
+ */
 unsigned long __weak memory_block_size_bytes(void)
 {
 	return MIN_MEMORY_BLOCK_SIZE;
 }
 EXPORT_SYMBOL_GPL(memory_block_size_bytes);
 
-/* See phys_device_show(). */
+/**
+ * arch_get_memory_phys_device() - the legacy phys_device of a block
+ * @start_pfn: first pfn of the block.
+ *
+ * This default reports 0; an architecture may override it (see
+ * phys_device_show()).
+ *
+ * Context: Process context.
+ * Return: the value the block's phys_device file shows.
+ */
 int __weak arch_get_memory_phys_device(unsigned long start_pfn)
 {
 	return 0;
@@ -1213,8 +1248,10 @@ int memory_group_unregister(int mgid)
 {
 	struct memory_group *group = memory_group_find_by_id(mgid);
 
-	if (!group || !list_empty(&group->memory_blocks))
-		return group ? -EBUSY : -EINVAL;
+	if (!group)
+		return -EINVAL;
+	if (!list_empty(&group->memory_blocks))
+		return -EBUSY;
 	kfree(xa_erase(&memory_groups, mgid));
 	return 0;
 }

@@ -58,8 +58,10 @@ enum memory_block_state {
  * @present_movable_pages: online pages of the group in ZONE_MOVABLE.
  * @memory_blocks: the member blocks, linked through memory_block.group_next.
  *
- * A block is in at most one group.  After registration the fields are only
- * changed by memory hot(un)plug, which serializes them.
+ * A block is in at most one group.  After registration the present page
+ * counts change under mem_hotplug_lock held for writing and are read
+ * without a lock (a snapshot); @memory_blocks changes under the device
+ * hotplug lock.
  */
 struct memory_group {
 	bool is_dynamic;
@@ -82,13 +84,18 @@ struct memory_group {
  * @state: MEM_ONLINE, MEM_GOING_OFFLINE or MEM_OFFLINE; changed only with
  *	the device hotplug lock and the block's device lock held.
  * @online_type: how the online request in progress wants the block onlined
- *	(MMOP_OFFLINE when none is); protected like @state.
+ *	(MMOP_OFFLINE when none is); written and read under the device
+ *	hotplug lock.
  * @zone: the one zone that manages every page of the block while it is
  *	online; NULL while offline, or when it spans zones or nodes (such a
- *	block cannot be offlined).
+ *	block cannot be offlined).  Written under mem_hotplug_lock (online,
+ *	offline) or, for boot blocks, the device hotplug lock;
+ *	valid_zones_show() reads it with READ_ONCE().
  * @altmap: where the block's own memmap lives when memmap_on_memory placed
- *	it inside the block; NULL otherwise.
- * @group: the group the block belongs to, or NULL.
+ *	it inside the block; NULL otherwise.  Set when the block is created,
+ *	and changed only while it is offline, under the device hotplug lock.
+ * @group: the group the block belongs to, or NULL; set when the block is
+ *	created and cleared when it goes, under the device hotplug lock.
  * @group_next: entry in @group's memory_blocks list.
  * @nr_hwpoison: hardware-poisoned pages in the block.
  * @rcu: defers the free of the block by an RCU grace period after its
@@ -184,10 +191,11 @@ static inline void memory_dev_init(void)
  * @nb: the callback, with its priority set.
  *
  * The callback is called for every event of enum memory_block_state that a
- * block goes through, with a struct memory_notify.  From a MEM_GOING_* or
- * MEM_PREPARE_ONLINE event it may veto with NOTIFY_BAD or
- * notifier_from_errno(); the operation then fails and callbacks are sent the
- * matching cancel event, including those that never saw the first one.
+ * block goes through, with a struct memory_notify.  From a MEM_GOING_*
+ * event it may veto with NOTIFY_BAD or notifier_from_errno(); the operation
+ * then fails and callbacks are sent the matching cancel event, including
+ * those that never saw the first one.  A veto of MEM_PREPARE_ONLINE fails
+ * the online with no further event.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EEXIST if @nb is already registered.

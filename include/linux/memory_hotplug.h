@@ -47,8 +47,9 @@ struct range arch_get_mappable_range(void);
 
 #if defined(CONFIG_MEMORY_HOTPLUG) || defined(CONFIG_DEFERRED_STRUCT_PAGE_INIT)
 /*
- * pgdat->node_size_lock: taken (irqsave) around changes of a node's span
- * and present pages, together with the zone span write lock.
+ * pgdat->node_size_lock: taken (irqsave) around changes of a node's and
+ * its zones' spans, outside the zone span write lock.  Present page counts
+ * change under mem_hotplug_lock alone.
  */
 static inline void pgdat_resize_init(struct pglist_data *pgdat)
 {

@@ -131,6 +131,29 @@ sync_patches() {
 	touch "$SRC/.memhp-kconfig-stamp"
 }
 
+# IMPL=fix: the stock tree with one fix of patches/fixes/ applied, the one
+# $MEMHP_FIX names (fixes.py verify sets it); the files the previous fix
+# changed go back to pristine first.
+sync_fix() {
+	local fix=${MEMHP_FIX:?IMPL=fix needs MEMHP_FIX=patches/fixes/NN-name.patch}
+	local stamp=$OUT/fix.sum sum f
+	[ -f "$fix" ] || die "MEMHP_FIX=$fix: no such file"
+	sum=$(sha256sum "$fix")
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
+	if [ -f "$OUT/fix.files" ]; then
+		while read -r f; do restore "$f"; done <"$OUT/fix.files"
+	fi
+	patched_files "$fix" >"$OUT/fix.files"
+	while read -r f; do
+		[ -f "$PRISTINE/$f" ] && install_new "$SRC/$f" "$PRISTINE/$f"
+	done <"$OUT/fix.files"
+	say "fix ${fix##*/}"
+	patch -s -p1 -N --no-backup-if-mismatch -d "$SRC" <"$fix" ||
+		die "$fix does not apply to the base"
+	echo "$sum" >"$stamp"
+	touch "$SRC/.memhp-kconfig-stamp"
+}
+
 make_impl() {
 	local impl=$1
 	OUT=$BUILD/$impl
@@ -138,7 +161,8 @@ make_impl() {
 	make_pristine
 	if [ ! -f "$OUT/src.base" ] || [ "$(cat "$OUT/src.base")" != "$BASE_SHA256" ]; then
 		say "linking $impl source tree"
-		rm -rf "$SRC" "$OUT/overlay.list" "$OUT/patches.sum" "$OUT/patches.files"
+		rm -rf "$SRC" "$OUT/overlay.list" "$OUT/patches.sum" "$OUT/patches.files" \
+			"$OUT/fix.sum" "$OUT/fix.files"
 		mkdir -p "$OUT"
 		cp -al "$PRISTINE" "$SRC"
 		echo "$BASE_SHA256" >"$OUT/src.base"
@@ -149,7 +173,8 @@ make_impl() {
 		sync_patches
 		;;
 	upstream) ;;
-	*) die "unknown IMPL '$impl' (ours or upstream)" ;;
+	fix) sync_fix ;;
+	*) die "unknown IMPL '$impl' (ours, upstream, or fix with MEMHP_FIX)" ;;
 	esac
 }
 

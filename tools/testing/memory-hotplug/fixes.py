@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The bugs of the stock kernel that the rewrite fixed, as minimal fixes to
+the stock files, each standing alone.
+
+  fixes.py make     write build/fixes/: one `git format-patch` mail per
+                    fix, each against the pristine base, signed off by the
+                    git identity (series.py's rule: without one, an
+                    unsigned RFC)
+  fixes.py verify   for each fix: checkpatch --strict and a clean apply to
+                    the pristine base; its reproducer scenario on the
+                    stock kernel, which must fail; the same scenario on
+                    the stock kernel with only this fix (IMPL=fix, built
+                    in build/fix/), which must pass.  KTAP, three cases
+                    per fix.
+
+patches/fixes/NN-name.patch is one fix: headers, a blank line, the commit
+message (with its Fixes: and Cc: stable tags), then the diff, starting at
+its first "--- a/" line.
+
+  Subject:     the subject line
+  Reproducer:  the scenario of tools/testing/selftests/memory-hotplug/
+               that shows the bug (short name, as for make check T=...)
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import series
+
+HERE = series.HERE
+TOP = series.TOP
+BUILD = series.BUILD
+PRISTINE = series.PRISTINE
+FIXES = os.path.join(TOP, "patches", "fixes")
+OUT = os.path.join(BUILD, "fixes")
+WORK = os.path.join(BUILD, "fixes-work")
+PY = sys.executable or "python3"
+
+
+def die(msg):
+    sys.exit("fixes.py: error: " + msg)
+
+
+def read_fix(path):
+    """One patches/fixes/NN-name.patch: headers, message body and diff."""
+    with open(path) as f:
+        text = f.read()
+    head, _, rest = text.partition("\n\n")
+    at = rest.find("\n--- a/")
+    if at < 0:
+        die("%s: no diff (a line starting '--- a/')" % path)
+    fix = {"name": os.path.basename(path), "path": path,
+           "body": rest[:at].strip() + "\n", "diff": rest[at + 1:]}
+    for line in head.splitlines():
+        key, _, val = line.partition(":")
+        if key not in ("Subject", "Reproducer"):
+            die("%s: unknown header '%s'" % (path, line))
+        fix[key] = val.strip()
+    for key in ("Subject", "Reproducer"):
+        if not fix.get(key):
+            die("%s: needs a %s: header" % (path, key))
+    if not re.search(r"^Fixes: [0-9a-f]{12} \(\"", fix["body"], re.M) and \
+            "no Fixes: tag" not in fix["body"]:
+        die("%s: needs a Fixes: tag, or to say why there is none "
+            "('no Fixes: tag')" % path)
+    scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
+                            "memhp_%s.sh" % fix["Reproducer"])
+    if not os.path.exists(scenario):
+        die("%s: no scenario %s" % (path, scenario))
+    return fix
+
+
+def load_fixes():
+    fixes = [read_fix(p) for p in
+             sorted(glob.glob(os.path.join(FIXES, "[0-9][0-9]-*.patch")))]
+    if not fixes:
+        die("no fixes in %s" % FIXES)
+    return fixes
+
+
+def diff_files(diff):
+    return sorted(set(re.findall(r"^\+\+\+ b/(\S+)", diff, re.M)))
+
+
+def cmd_make():
+    series.run([os.path.join(HERE, "tree.sh"), "pristine"])
+    fixes = load_fixes()
+    if not series.SIGNER:
+        sys.stderr.write("fixes.py: warning: git config user.name/user.email "
+                         "are not set: the fixes are unsigned RFCs, not for "
+                         "submission\n")
+    stamp = int(series.run(["git", "-C", TOP, "log", "-1", "--format=%ct"]))
+    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(WORK)
+    os.makedirs(OUT)
+    git = series.git
+    git(WORK, "init", "-q")
+    for rel in sorted({f for fx in fixes for f in diff_files(fx["diff"])}):
+        series.copy_file(PRISTINE, WORK, rel)
+    git(WORK, "add", "-A", "-f")
+    git(WORK, "commit", "-q", "-m", "base", env=series.git_env(stamp))
+    git(WORK, "tag", "base")
+    prefix = "PATCH" if series.SIGNER else "RFC PATCH"
+    for i, fx in enumerate(fixes, 1):
+        git(WORK, "checkout", "-q", "--detach", "base")
+        series.run(["patch", "-s", "-p1", "-N", "--no-backup-if-mismatch",
+                    "-d", WORK], stdin=open(fx["path"]))
+        msg = "%s\n\n%s" % (fx["Subject"], fx["body"])
+        if series.SIGNER:
+            msg += "Signed-off-by: %s <%s>\n" % series.SIGNER
+        git(WORK, "commit", "-q", "-a", "-m", msg,
+            env=series.git_env(stamp + 60 * i))
+        git(WORK, "-c", "user.name=" + series.AUTHOR[0],
+            "-c", "user.email=" + series.AUTHOR[1],
+            "format-patch", "-q", "-1", "--no-signature",
+            "--start-number=%d" % i, "--subject-prefix=" + prefix,
+            "-o", OUT, "HEAD", env=series.git_env(stamp + 60 * i))
+    for p in sorted(os.listdir(OUT)):
+        print("  FIX     build/fixes/" + p)
+    print("  FIXES   %d standalone fixes against %s %s" %
+          (len(fixes), series.base_info()["BASE_PACKAGE"],
+           series.base_info()["BASE_VERSION"]))
+
+
+# ---- verify ----------------------------------------------------------------
+
+def scenario_outcome(impl, name, env):
+    """Run one scenario with memhp_vm.py; (top-level KTAP line, log)."""
+    res = subprocess.run([PY, os.path.join(HERE, "memhp_vm.py"), "check",
+                          impl, name], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    top = [ln for ln in res.stdout.splitlines()
+           if re.match(r"^(not )?ok \d+ %s\b" % re.escape(name), ln)]
+    return (top[-1] if top else None), res.stdout
+
+
+def build(impl, env):
+    res = subprocess.run(["make", "-C", TOP, "--no-print-directory",
+                          "initrd", "IMPL=" + impl], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return res.returncode == 0, res.stdout
+
+
+def comment(text, lines=15):
+    for ln in text.strip().splitlines()[-lines:]:
+        print("    # " + ln)
+
+
+def verify_fix(n, fx, patch, env):
+    """Three KTAP cases for one fix; returns (passed, failed)."""
+    passed = failed = 0
+    name = fx["Reproducer"]
+
+    problems, accepted = series.checkpatch(PRISTINE, patch)
+    apply = subprocess.run(["patch", "-p1", "--dry-run", "-s", "-d",
+                            PRISTINE], stdin=open(patch), text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    ok = not problems and apply.returncode == 0
+    print("%s %d %s: applies to the base alone, checkpatch --strict %s" %
+          ("ok" if ok else "not ok", n, fx["name"],
+           "clean" if not accepted else
+           "clean but for %d accepted" % len(accepted)))
+    for line in problems + accepted:
+        print("    # " + line)
+    if apply.returncode:
+        comment(apply.stdout)
+    passed, failed = passed + ok, failed + (not ok)
+
+    built, log = build("upstream", env)
+    line, out = scenario_outcome("upstream", name, env) if built else (None, log)
+    ok = line is not None and line.startswith("not ok")
+    print("%s %d %s: %s fails on the stock kernel without it" %
+          ("ok" if ok else "not ok", n + 1, fx["name"], name))
+    print("    # stock: %s" % (line or "no result"))
+    if not ok:
+        comment(out)
+    passed, failed = passed + ok, failed + (not ok)
+
+    fix_env = dict(env, MEMHP_FIX=fx["path"])
+    built, log = build("fix", fix_env)
+    line, out = scenario_outcome("fix", name, fix_env) if built else (None, log)
+    ok = line is not None and line.startswith("ok") and "#" not in line
+    print("%s %d %s: %s passes on the stock kernel with it" %
+          ("ok" if ok else "not ok", n + 2, fx["name"], name))
+    print("    # with the fix: %s" % (line or "no result"))
+    if not ok:
+        comment(out, 40)
+    passed, failed = passed + ok, failed + (not ok)
+    return passed, failed
+
+
+def cmd_verify():
+    fixes = load_fixes()
+    patches = sorted(glob.glob(os.path.join(OUT, "[0-9][0-9][0-9][0-9]-*.patch")))
+    if len(patches) != len(fixes):
+        die("build/fixes/ holds %d patches for %d fixes: run make fixes" %
+            (len(patches), len(fixes)))
+    env = dict(os.environ)
+    env.pop("MEMHP_PROFILE", None)
+    print("KTAP version 1")
+    print("1..%d" % (3 * len(fixes)))
+    passed = failed = 0
+    start = time.time()
+    for i, (fx, patch) in enumerate(zip(fixes, patches)):
+        p, f = verify_fix(3 * i + 1, fx, patch, env)
+        passed, failed = passed + p, failed + f
+    print("# %d fixes in %.0f s" % (len(fixes), time.time() - start))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "make":
+        cmd_make()
+        return 0
+    if cmd == "verify":
+        return cmd_verify()
+    die("usage: fixes.py make | verify")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
