@@ -63,7 +63,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,30p' Makefile
+	@sed -n '3,31p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -127,12 +127,13 @@ patches-verify: deps
 fixes: deps
 	@$(PY) $(HARNESS)/fixes.py make
 
-fixes-verify: deps
+fixes-verify: fixes
 	@$(PY) $(HARNESS)/fixes.py verify
 
 clean:
 	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs \
-		$(MEMHP_BUILD)/patches $(MEMHP_BUILD)/patches-work $(MEMHP_BUILD)/verify
+		$(MEMHP_BUILD)/patches $(MEMHP_BUILD)/patches-work $(MEMHP_BUILD)/verify \
+		$(MEMHP_BUILD)/fix $(MEMHP_BUILD)/fixes $(MEMHP_BUILD)/fixes-work
 
 distclean:
 	rm -rf $(MEMHP_BUILD)

@@ -36,7 +36,8 @@
  * sends MEM_CANCEL_OFFLINE (for a veto in step 3 the notifier chain has
  * sent it), and one in step 3 or 4 then puts the pageblocks back and
  * turns the per-CPU lists on again.  The step that fails says why, in one
- * rate-limited line.
+ * rate-limited line (a failure injected with fail_function skips the
+ * step, and so its line).
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the

@@ -21,6 +21,9 @@ its first "--- a/" line.
   Subject:     the subject line
   Reproducer:  the scenario of tools/testing/selftests/memory-hotplug/
                that shows the bug (short name, as for make check T=...)
+  Check:       the start of the description of the scenario's case that
+               the bug fails: it must fail on stock and pass with the fix
+               (any other failure on stock does not count)
 """
 import glob
 import os
@@ -58,14 +61,14 @@ def read_fix(path):
            "body": rest[:at].strip() + "\n", "diff": rest[at + 1:]}
     for line in head.splitlines():
         key, _, val = line.partition(":")
-        if key not in ("Subject", "Reproducer"):
+        if key not in ("Subject", "Reproducer", "Check"):
             die("%s: unknown header '%s'" % (path, line))
         fix[key] = val.strip()
-    for key in ("Subject", "Reproducer"):
+    for key in ("Subject", "Reproducer", "Check"):
         if not fix.get(key):
             die("%s: needs a %s: header" % (path, key))
     if not re.search(r"^Fixes: [0-9a-f]{12} \(\"", fix["body"], re.M) and \
-            "no Fixes: tag" not in fix["body"]:
+            "no Fixes: tag" not in fix["body"].replace("\n", " "):
         die("%s: needs a Fixes: tag, or to say why there is none "
             "('no Fixes: tag')" % path)
     scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
@@ -114,7 +117,11 @@ def cmd_make():
         msg = "%s\n\n%s" % (fx["Subject"], fx["body"])
         if series.SIGNER:
             msg += "Signed-off-by: %s <%s>\n" % series.SIGNER
-        git(WORK, "commit", "-q", "-a", "-m", msg,
+        else:
+            msg = msg.replace("\n\n", "\n\nNOT FOR SUBMISSION: made without "
+                              "a git identity, not signed off.\n\n", 1)
+        git(WORK, "add", "-A")
+        git(WORK, "commit", "-q", "-m", msg,
             env=series.git_env(stamp + 60 * i))
         git(WORK, "-c", "user.name=" + series.AUTHOR[0],
             "-c", "user.email=" + series.AUTHOR[1],
@@ -130,14 +137,20 @@ def cmd_make():
 
 # ---- verify ----------------------------------------------------------------
 
-def scenario_outcome(impl, name, env):
-    """Run one scenario with memhp_vm.py; (top-level KTAP line, log)."""
+def scenario_outcome(impl, name, check, env):
+    """Run one scenario with memhp_vm.py.  Returns (top, case, log): its
+    top-level KTAP line, the line of the case whose description starts
+    with check (None when missing), and the whole output."""
     res = subprocess.run([PY, os.path.join(HERE, "memhp_vm.py"), "check",
                           impl, name], env=env, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    top = [ln for ln in res.stdout.splitlines()
+    lines = res.stdout.splitlines()
+    top = [ln for ln in lines
            if re.match(r"^(not )?ok \d+ %s\b" % re.escape(name), ln)]
-    return (top[-1] if top else None), res.stdout
+    case = [ln.strip() for ln in lines
+            if re.match(r"^\s+(not )?ok \d+ %s" % re.escape(check), ln)]
+    return (top[-1] if top else None), (case[-1] if case else None), \
+        res.stdout
 
 
 def build(impl, env):
@@ -158,6 +171,16 @@ def verify_fix(n, fx, patch, env):
     name = fx["Reproducer"]
 
     problems, accepted = series.checkpatch(PRISTINE, patch)
+    # the base is a source package: no upstream history to look ids up in
+    unknown = [p for p in problems if "Unknown commit id" in p]
+    problems = [p for p in problems if p not in unknown]
+    accepted += ["%s (accepted, unverified: the base has no upstream git "
+                 "history to look it up in)" % p for p in unknown]
+    if "no Fixes: tag" in fx["body"].replace("\n", " "):
+        notag = [p for p in problems if "perhaps it also needs a 'Fixes:'" in p]
+        problems = [p for p in problems if p not in notag]
+        accepted += ["%s (accepted: the message says why there is no "
+                     "Fixes: tag)" % p for p in notag]
     apply = subprocess.run(["patch", "-p1", "--dry-run", "-s", "-d",
                             PRISTINE], stdin=open(patch), text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -172,23 +195,30 @@ def verify_fix(n, fx, patch, env):
         comment(apply.stdout)
     passed, failed = passed + ok, failed + (not ok)
 
+    # stock: the case the bug breaks fails; failing another way is no proof
     built, log = build("upstream", env)
-    line, out = scenario_outcome("upstream", name, env) if built else (None, log)
-    ok = line is not None and line.startswith("not ok")
+    top, case, out = scenario_outcome("upstream", name, fx["Check"], env) \
+        if built else (None, None, log)
+    ok = case is not None and case.startswith("not ok")
     print("%s %d %s: %s fails on the stock kernel without it" %
           ("ok" if ok else "not ok", n + 1, fx["name"], name))
-    print("    # stock: %s" % (line or "no result"))
+    print("    # stock: %s" % (case or "no case '%s'" % fx["Check"]))
+    print("    # stock: %s" % (top or "no result"))
     if not ok:
         comment(out)
     passed, failed = passed + ok, failed + (not ok)
 
+    # with the fix: that case and every other one of the scenario pass
     fix_env = dict(env, MEMHP_FIX=fx["path"])
     built, log = build("fix", fix_env)
-    line, out = scenario_outcome("fix", name, fix_env) if built else (None, log)
-    ok = line is not None and line.startswith("ok") and "#" not in line
+    top, case, out = scenario_outcome("fix", name, fx["Check"], fix_env) \
+        if built else (None, None, log)
+    ok = top is not None and top.startswith("ok") and "#" not in top and \
+        case is not None and case.startswith("ok")
     print("%s %d %s: %s passes on the stock kernel with it" %
           ("ok" if ok else "not ok", n + 2, fx["name"], name))
-    print("    # with the fix: %s" % (line or "no result"))
+    print("    # with the fix: %s" % (case or "no case '%s'" % fx["Check"]))
+    print("    # with the fix: %s" % (top or "no result"))
     if not ok:
         comment(out, 40)
     passed, failed = passed + ok, failed + (not ok)
@@ -201,8 +231,9 @@ def cmd_verify():
     if len(patches) != len(fixes):
         die("build/fixes/ holds %d patches for %d fixes: run make fixes" %
             (len(patches), len(fixes)))
+    if os.environ.get("MEMHP_PROFILE"):
+        die("fixes-verify runs the normal kernels only: drop PROFILE=debug")
     env = dict(os.environ)
-    env.pop("MEMHP_PROFILE", None)
     print("KTAP version 1")
     print("1..%d" % (3 * len(fixes)))
     passed = failed = 0
