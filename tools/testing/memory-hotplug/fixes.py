@@ -24,6 +24,8 @@ its first "--- a/" line.
   Check:       the start of the description of the scenario's case that
                the bug fails: it must fail on stock and pass with the fix
                (any other failure on stock does not count)
+  Also:        (optional) scenarios that pass on stock and must still
+               pass with the fix: the nearest regression guard
 """
 import glob
 import os
@@ -61,7 +63,7 @@ def read_fix(path):
            "body": rest[:at].strip() + "\n", "diff": rest[at + 1:]}
     for line in head.splitlines():
         key, _, val = line.partition(":")
-        if key not in ("Subject", "Reproducer", "Check"):
+        if key not in ("Subject", "Reproducer", "Check", "Also"):
             die("%s: unknown header '%s'" % (path, line))
         fix[key] = val.strip()
     for key in ("Subject", "Reproducer", "Check"):
@@ -71,10 +73,12 @@ def read_fix(path):
             "no Fixes: tag" not in fix["body"].replace("\n", " "):
         die("%s: needs a Fixes: tag, or to say why there is none "
             "('no Fixes: tag')" % path)
-    scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
-                            "memhp_%s.sh" % fix["Reproducer"])
-    if not os.path.exists(scenario):
-        die("%s: no scenario %s" % (path, scenario))
+    fix["Also"] = fix.get("Also", "").split()
+    for name in [fix["Reproducer"]] + fix["Also"]:
+        scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
+                                "memhp_%s.sh" % name)
+        if not os.path.exists(scenario):
+            die("%s: no scenario %s" % (path, scenario))
     return fix
 
 
@@ -215,12 +219,22 @@ def verify_fix(n, fx, patch, env):
         if built else (None, None, log)
     ok = top is not None and top.startswith("ok") and "#" not in top and \
         case is not None and case.startswith("ok")
-    print("%s %d %s: %s passes on the stock kernel with it" %
-          ("ok" if ok else "not ok", n + 2, fx["name"], name))
-    print("    # with the fix: %s" % (case or "no case '%s'" % fx["Check"]))
-    print("    # with the fix: %s" % (top or "no result"))
+    notes = ["with the fix: %s" % (case or "no case '%s'" % fx["Check"]),
+             "with the fix: %s" % (top or "no result")]
     if not ok:
-        comment(out, 40)
+        notes += out.strip().splitlines()[-40:]
+    for also in fx["Also"] if built else []:
+        top, _, out = scenario_outcome("fix", also, "", fix_env)
+        good = top is not None and top.startswith("ok") and "#" not in top
+        notes.append("with the fix, %s: %s" % (also, top or "no result"))
+        if not good:
+            notes += out.strip().splitlines()[-20:]
+        ok = ok and good
+    print("%s %d %s: %s%s passes on the stock kernel with it" %
+          ("ok" if ok else "not ok", n + 2, fx["name"], name,
+           "".join(", " + a for a in fx["Also"])))
+    for ln in notes:
+        print("    # " + ln)
     passed, failed = passed + ok, failed + (not ok)
     return passed, failed
 
