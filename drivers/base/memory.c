@@ -388,7 +388,10 @@ err_deinit_memmap:
 	return ret;
 }
 
-/* Online @mem as mem->online_type asks; mem_hotplug_lock held. */
+/*
+ * Online @mem as mem->online_type asks; mem_hotplug_lock held for writing
+ * (memory_block_online() takes it; online_pages() asserts it).
+ */
 static int __memory_block_online(struct memory_block *mem)
 {
 	struct block_span span = span_of(mem);
@@ -396,7 +399,6 @@ static int __memory_block_online(struct memory_block *mem)
 	struct zone *zone;
 	int ret;
 
-	mem_hotplug_assert_held();
 	zone = zone_for_pfn_range(mem->online_type, mem->nid, mem->group,
 				  span.start_pfn, span.nr_pages);
 	ret = notifier_to_errno(memory_notify(MEM_PREPARE_ONLINE, &arg));
@@ -415,7 +417,10 @@ finish_offline:
 	return ret;
 }
 
-/* Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held. */
+/*
+ * Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held for
+ * writing (memory_block_offline() takes it; offline_pages() asserts it).
+ */
 static int __memory_block_offline(struct memory_block *mem)
 {
 	struct block_span span = span_of(mem);
@@ -423,7 +428,6 @@ static int __memory_block_offline(struct memory_block *mem)
 	struct page *first = pfn_to_page(span.start_pfn);
 	int ret;
 
-	mem_hotplug_assert_held();
 	/* the memmap pages leave the zone first, so it can shrink to empty */
 	if (span.nr_vmemmap)
 		adjust_present_page_count(first, mem->group, -span.nr_vmemmap);
