@@ -151,10 +151,14 @@ def scenario_outcome(impl, name, check, env):
     lines = res.stdout.splitlines()
     top = [ln for ln in lines
            if re.match(r"^(not )?ok \d+ %s\b" % re.escape(name), ln)]
-    case = [ln.strip() for ln in lines
-            if re.match(r"^\s+(not )?ok \d+ %s" % re.escape(check), ln)]
-    return (top[-1] if top else None), (case[-1] if case else None), \
-        res.stdout
+    cases = [ln.strip() for ln in lines if re.match(r"^\s+(not )?ok \d+ ", ln)]
+    at = next((i for i, ln in enumerate(cases)
+               if re.match(r"^(not )?ok \d+ %s" % re.escape(check), ln)), None)
+    case = None if at is None else cases[at]
+    # the cases before it set the bug up: they must have passed
+    if case and any(ln.startswith("not ok") for ln in cases[:at]):
+        case = "setup failed before it: " + case
+    return (top[-1] if top else None), case, res.stdout
 
 
 def build(impl, env):
@@ -169,18 +173,45 @@ def comment(text, lines=15):
         print("    # " + ln)
 
 
+def fixes_tags_checked(body):
+    """With LINUX_GIT set: one problem per Fixes: tag whose id is unknown
+    there or whose subject differs; None without it."""
+    repo = os.environ.get("LINUX_GIT")
+    if not repo:
+        return None
+    problems = []
+    for cid, subject in re.findall(r'^Fixes: ([0-9a-f]{12}) \("(.*)"\)$',
+                                   body, re.M):
+        res = subprocess.run(["git", "-C", repo, "log", "-1", "--format=%s",
+                              cid], text=True, capture_output=True)
+        if res.returncode:
+            problems.append("Fixes: %s is not a commit of %s" % (cid, repo))
+        elif res.stdout.strip() != subject:
+            problems.append("Fixes: %s is \"%s\" in %s" %
+                            (cid, res.stdout.strip(), repo))
+    return problems
+
+
 def verify_fix(n, fx, patch, env):
     """Three KTAP cases for one fix; returns (passed, failed)."""
     passed = failed = 0
     name = fx["Reproducer"]
 
     problems, accepted = series.checkpatch(PRISTINE, patch)
-    # the base is a source package: no upstream history to look ids up in
+    # the base is a source package: no upstream history to look ids up in,
+    # unless LINUX_GIT names a clone of linux.git
     unknown = [p for p in problems if "Unknown commit id" in p]
     problems = [p for p in problems if p not in unknown]
-    accepted += ["%s (accepted, unverified: the base has no upstream git "
-                 "history to look it up in)" % p for p in unknown]
-    if "no Fixes: tag" in fx["body"].replace("\n", " "):
+    tag_problems = fixes_tags_checked(fx["body"])
+    if tag_problems is None:
+        accepted += ["%s (accepted, unverified: the base has no upstream "
+                     "git history; set LINUX_GIT to a linux.git clone to "
+                     "check it)" % p for p in unknown]
+    else:
+        problems += tag_problems
+    body = fx["body"].replace("\n", " ")
+    if "no Fixes: tag" in body and \
+            re.search(r"Cc: stable@vger\.kernel\.org # v\d", fx["body"]):
         notag = [p for p in problems if "perhaps it also needs a 'Fixes:'" in p]
         problems = [p for p in problems if p not in notag]
         accepted += ["%s (accepted: the message says why there is no "
@@ -240,6 +271,7 @@ def verify_fix(n, fx, patch, env):
 
 
 def cmd_verify():
+    cmd_make()          # never judge mails older than their sources
     fixes = load_fixes()
     patches = sorted(glob.glob(os.path.join(OUT, "[0-9][0-9][0-9][0-9]-*.patch")))
     if len(patches) != len(fixes):
