@@ -8,7 +8,9 @@ the stock files, each standing alone.
                     git identity (series.py's rule: without one, an
                     unsigned RFC)
   fixes.py verify   for each fix: checkpatch --strict and a clean apply to
-                    the pristine base; its reproducer scenario on the
+                    the pristine base (Fixes: ids and subjects checked in
+                    $LINUX_GIT, a linux.git clone, when it is set; the base
+                    has no history); its reproducer scenario on the
                     stock kernel, which must fail; the same scenario on
                     the stock kernel with only this fix (IMPL=fix, built
                     in build/fix/), which must pass.  KTAP, three cases
