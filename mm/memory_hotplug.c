@@ -677,6 +677,7 @@ int try_online_node(int nid)
 	return ret;
 }
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
 /* A node keeps living while any present CPU sits on it. */
 static bool node_has_cpus(int nid)
 {
@@ -713,6 +714,7 @@ void try_offline_node(int nid)
 	unregister_one_node(nid);
 }
 EXPORT_SYMBOL(try_offline_node);
+#endif /* CONFIG_MEMORY_HOTREMOVE */
 
 /* ------------------------------------------------------------------------
  * Hot-add
