@@ -294,15 +294,5 @@ def cmd_verify():
     return 1 if failed else 0
 
 
-def main():
-    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "make":
-        cmd_make()
-        return 0
-    if cmd == "verify":
-        return cmd_verify()
-    die("usage: fixes.py make | verify")
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(series.main_make_verify("fixes.py", cmd_make, cmd_verify))

@@ -525,15 +525,16 @@ def cmd_verify():
     return 1 if failed else 0
 
 
-def main():
+def main_make_verify(prog, make, verify):
+    """`prog make` runs make(), `prog verify` returns verify()'s status."""
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "make":
-        cmd_make()
+        make()
         return 0
     if cmd == "verify":
-        return cmd_verify()
-    die("usage: series.py make | verify")
+        return verify()
+    sys.exit("%s: error: usage: %s make | verify" % (prog, prog))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_make_verify("series.py", cmd_make, cmd_verify))
