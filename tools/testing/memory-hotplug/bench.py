@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench.py - memhp against the stock kernel, side by side in one run.
 
-Each benchmark is a guest script (selftests/memory-hotplug/bench_*.sh) that
+Each benchmark is a guest script (guest/bench_*.sh) that
 times itself with the guest's clock and prints "METRIC name value unit" or
 "SAMPLES name v1 v2 ...".  Every round boots both kernels, interleaved
 (ours, stock in even rounds, stock, ours in odd ones), same QEMU command line.
@@ -69,7 +69,7 @@ HIGHER_IS_BETTER = ("MiBps", "memfree", "memtotal")
 def run_one(impl, bench, log_dir):
     name, script, qemu, append, _, _ = bench
     meta = memhp_vm.scenario_meta(
-        os.path.join(memhp_vm.GUEST_DIR, script + ".sh"))
+        os.path.join(memhp_vm.HARNESS_GUEST_DIR, script + ".sh"))
     log = os.path.join(log_dir, "%s-%s.log" % (name, impl))
     guest = memhp_vm.boot(KERNEL[impl], script,
                           (meta["qemu"] + " " + qemu).strip(),

@@ -3,7 +3,13 @@
 #
 # /init of the memhp test guest.
 #
-# Kernel command line:  memhp.test=NAME  runs /memhp/NAME.sh
+# Kernel command line:  memhp.test=NAME  runs the kselftest
+#                       memory-hotplug:NAME.sh through the kselftest runner
+#                       (/kselftest/run_kselftest.sh), or the harness's own
+#                       /memhp/NAME.sh (bench, demo)
+#                       memhp.test=kselftest runs the whole memory-hotplug
+#                       collection through the runner, as in any guest: no
+#                       host channel, so the tests that need one skip
 #                       memhp.test=shell gives an interactive shell
 #                       memhp.crash=KIND  (only for the host runner's own
 #                       check) once the control channel is open: end /init,
@@ -12,8 +18,8 @@
 #                       more results than planned (overplan), or print a
 #                       warning after a clean exit (lastwords)
 #
-# ttyS0 carries the kernel console only.  ttyS1 is the control channel to the
-# host runner: every line the test prints goes there as "OUT <line>", requests
+# ttyS0 carries the kernel console only.  ttyS1 (fd 9: the runner takes fd 3
+# for itself) is the control channel to the host runner: every line the test prints goes there as "OUT <line>", requests
 # for the host (QMP commands, waits for QMP events) as "REQ <json>", each
 # answered by one JSON line.  The last line is "EXIT <rc>"; then the guest
 # reboots, which ends QEMU (-no-reboot).
@@ -34,6 +40,10 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 ln -sf /proc/self/fd /dev/fd
+# as on any system (the kselftest runner writes its log to /dev/stdout)
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 
 test=
 crash=
@@ -45,21 +55,21 @@ for arg in $(cat /proc/cmdline); do
 done
 
 stty -F /dev/ttyS1 raw -echo -onlcr 2>/dev/null
-exec 3<>/dev/ttyS1
-export MEMHP_CTL_FD=3
+exec 9<>/dev/ttyS1
+export MEMHP_CTL_FD=9
 
 case $crash in
 panic) exit 1 ;;	# "Kernel panic - not syncing: Attempted to kill init!"
 hang) while :; do sleep 3600; done ;;
 quit)	# QEMU goes away in the middle of a scenario
-	printf 'OUT 1..1\n' >&3
-	printf 'REQ {"qmp": {"execute": "quit"}}\n' >&3
+	printf 'OUT 1..1\n' >&9
+	printf 'REQ {"qmp": {"execute": "quit"}}\n' >&9
 	while :; do sleep 3600; done ;;
 overplan)	# a clean exit with more results than the plan announced
-	printf 'OUT 1..1\nOUT ok 1 one\nOUT ok 2 two\nEXIT 0\n' >&3
+	printf 'OUT 1..1\nOUT ok 1 one\nOUT ok 2 two\nEXIT 0\n' >&9
 	reboot -f ;;
 lastwords)	# all passed, then a warning on the way down
-	printf 'OUT 1..1\nOUT ok 1 one\nEXIT 0\n' >&3
+	printf 'OUT 1..1\nOUT ok 1 one\nEXIT 0\n' >&9
 	echo "WARNING: memhp harness check, printed after the exit" >/dev/kmsg
 	reboot -f ;;
 esac
@@ -67,12 +77,13 @@ esac
 if [ "$test" = shell ]; then
 	echo "memhp guest shell: 'memhp-qmp JSON' sends a QMP command to the host;"
 	echo "  e.g. memhp-qmp '{\"execute\":\"query-memory-devices\"}'"
-	echo "  helpers: . /memhp/lib_memhp.sh; dimm_plug d1 1G; dimm_unplug d1"
+	echo "  helpers: . /kselftest/memory-hotplug/lib_memhp.sh; dimm_plug d1 1G"
+	echo "  the tests: cd /kselftest && ./run_kselftest.sh -c memory-hotplug"
 	cat >/usr/bin/memhp-qmp <<'EOF'
 #!/bin/sh
-{ : >&3; } 2>/dev/null || exec 3<>/dev/ttyS1
-printf 'REQ {"qmp": %s}\n' "$1" >&3
-IFS= read -r reply <&3
+{ : >&9; } 2>/dev/null || exec 9<>/dev/ttyS1
+printf 'REQ {"qmp": %s}\n' "$1" >&9
+IFS= read -r reply <&9
 echo "$reply"
 EOF
 	chmod 755 /usr/bin/memhp-qmp
@@ -100,18 +111,60 @@ leak_scan()
 	head -60 $leaks | sed 's/^/# kmemleak record: /'
 }
 
-script=/memhp/$test.sh
-if [ -x "$script" ]; then
-	cd /memhp
-	{ "$script" 2>&1; rc=$?; leak_scan; echo "EXITCODE $rc"; } | while IFS= read -r line; do
+# unnest NAME: the runner's output for the one test NAME.sh as the test
+# printed it (its lines without the runner's "# "), and the test's exit status
+# as the runner saw it (4: skipped, 124: the runner's timeout) in /tmp/rc.
+unnest()
+{
+	local line inside=
+	echo 1 >/tmp/rc
+	while IFS= read -r line; do
+		if [ -z "$inside" ]; then
+			[ "$line" = "# selftests: memory-hotplug: $1.sh" ] && inside=1
+			continue
+		fi
 		case $line in
-		"EXITCODE "*) printf 'EXIT %s\n' "${line#EXITCODE }" >&3 ;;
-		*) printf 'OUT %s\n' "$line" >&3 ;;
+		"# "*) printf '%s\n' "${line#\# }" ;;
+		"ok "*"# SKIP"*) echo 4 >/tmp/rc ;;
+		"ok "*) echo 0 >/tmp/rc ;;
+		"not ok "*"# TIMEOUT"*)
+			echo "# the kselftest runner stopped it: ${line##*# }"
+			echo 124 >/tmp/rc ;;
+		"not ok "*"# exit="*) echo "${line##*# exit=}" >/tmp/rc ;;
+		"not ok "*) echo "Bail out! the kselftest runner: $line" ;;
 		esac
 	done
-else
-	printf 'OUT Bail out! no test named "%s"\n' "$test" >&3
-	printf 'EXIT 1\n' >&3
-fi
+	[ -n "$inside" ] || echo "Bail out! the kselftest runner did not run $1.sh"
+}
+
+# run_test NAME: NAME's output, then "EXITCODE <its exit status>".
+run_test()
+{
+	local rc
+	if [ "$1" = kselftest ]; then
+		(cd /kselftest && env -u MEMHP_CTL_FD ./run_kselftest.sh \
+			-c memory-hotplug 9>&- 2>&1)
+		rc=$?
+	elif [ -f "/kselftest/memory-hotplug/$1.sh" ]; then
+		(cd /kselftest && ./run_kselftest.sh -t "memory-hotplug:$1.sh" 2>&1) |
+			unnest "$1"
+		rc=$(cat /tmp/rc)
+	elif [ -x "/memhp/$1.sh" ]; then
+		(cd /memhp && "./$1.sh" 2>&1)
+		rc=$?
+	else
+		echo "Bail out! no test named \"$1\""
+		rc=1
+	fi
+	leak_scan
+	echo "EXITCODE $rc"
+}
+
+run_test "$test" | while IFS= read -r line; do
+	case $line in
+	"EXITCODE "*) printf 'EXIT %s\n' "${line#EXITCODE }" >&9 ;;
+	*) printf 'OUT %s\n' "$line" >&9 ;;
+	esac
+done
 sync
 reboot -f

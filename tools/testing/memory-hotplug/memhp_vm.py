@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """memhp_vm.py - boot test guests under QEMU and drive real hot-plug events.
 
-One QEMU boot per scenario.  A scenario is a guest script
-tools/testing/selftests/memory-hotplug/memhp_*.sh whose header lines say how
+One QEMU boot per scenario.  A scenario is a kselftest of
+tools/testing/selftests/memory-hotplug/, memhp_*.sh, which the guest runs
+through the kselftest runner (guest-init.sh), and whose header lines say how
 to start QEMU:
 
     # memhp-qemu: -m 1G,slots=4,maxmem=16G -numa ...   (extra QEMU arguments)
     # memhp-append: memhp_default_state=online          (kernel command line)
     # memhp-timeout: 300                                 (seconds; default 240)
+    # memhp-needs: qmp                                   (for the guest only:
+    #                       it talks to us; see lib_memhp.sh)
     # memhp-upstream: skip REASON                        (a feature stock lacks)
     # memhp-upstream: xfail REASON                       (a fix stock lacks)
     # memhp-upstream-debug: xfail REASON                 (the same, on the
@@ -75,7 +78,10 @@ import traceback
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 BUILD = os.environ.get("MEMHP_BUILD", os.path.join(TOP, "build"))
+# the kselftest directory (the tests), and the guest halves of the harness
+# (bench, demo) with the ACPI tables some tests boot with
 GUEST_DIR = os.path.join(TOP, "tools/testing/selftests/memory-hotplug")
+HARNESS_GUEST_DIR = os.path.join(TOP, "tools/testing/memory-hotplug/guest")
 DEFAULT_QEMU = "-m 1G,slots=4,maxmem=16G"
 DEFAULT_TIMEOUT = 240
 # make check PROFILE=debug: the sanitizer kernel (kernel/configs/
@@ -138,6 +144,20 @@ KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\s*-?\s*(.*?)\s*(?:#\s*(\S+)(.*))?$
 
 # The entry of `check` that tests this script itself (see check_harness()).
 HARNESS = "harness"
+# The entry that runs the whole memory-hotplug kselftest collection in one
+# default guest through the kselftest runner, without the host channel, as
+# in a guest of anyone's (guest-init.sh, memhp.test=kselftest): the tests
+# that need the host or a machine of their own skip, the others pass.
+KSELFTEST = "kselftest"
+# The entry that runs the KUnit suites with the kernel's own tool:
+# `kunit.py exec` boots the kernel the scenarios boot (its suites are built
+# in) in kunit.py's QEMU, and parses and sums up their KTAP itself.  Each
+# suite it reports is a case here; the suites the kernel must have are the
+# ones memhp_kunit.sh declares.
+KUNIT_PY = "kunit_py"
+KUNIT_PY_TIMEOUT = 600
+KSELFTEST_META = {"qemu": DEFAULT_QEMU, "append": "", "timeout": 900,
+                  "upstream": None}
 
 
 class GuestError(Exception):
@@ -294,7 +314,7 @@ def expand_aml(qemu_args):
     """Replace @AML:NAME@ by NAME.asl (next to the scenarios) compiled with
     iasl into build/aml/NAME.aml, for -acpitable file=@AML:NAME@."""
     def compile_one(m):
-        src = os.path.join(GUEST_DIR, m.group(1) + ".asl")
+        src = os.path.join(HARNESS_GUEST_DIR, m.group(1) + ".asl")
         outdir = os.path.join(BUILD, "aml")
         out = os.path.join(outdir, m.group(1) + ".aml")
         os.makedirs(outdir, exist_ok=True)
@@ -678,16 +698,16 @@ def scenarios(names):
     found = sorted(f[:-3] for f in os.listdir(GUEST_DIR)
                    if f.startswith("memhp_") and f.endswith(".sh"))
     if not names:
-        return [HARNESS] + found
+        return [HARNESS, KSELFTEST, KUNIT_PY] + found
     wanted = []
     for n in names:
-        if n == HARNESS:
+        if n in (HARNESS, KSELFTEST, KUNIT_PY):
             wanted.append(n)
             continue
         n = n if n.startswith("memhp_") else "memhp_" + n
         if n not in found:
-            sys.exit("memhp_vm.py: no scenario %s (have: %s %s)" %
-                     (n, HARNESS, " ".join(found)))
+            sys.exit("memhp_vm.py: no scenario %s (have: %s %s %s %s)" %
+                     (n, HARNESS, KSELFTEST, KUNIT_PY, " ".join(found)))
         wanted.append(n)
     return wanted
 
@@ -730,17 +750,26 @@ def upstream_mark(impl, meta):
 def parse_ktap(lines):
     """Top-level results of a kselftest-style KTAP stream, and its plan."""
     plan, results = None, []
+    nested_skip = ""    # the reason a nested test (kselftest runner) gave
     for line in lines:
         m = re.match(r"^1\.\.(\d+)", line)
         if m and plan is None:
             plan = int(m.group(1))
+            continue
+        m = re.match(r"^# 1\.\.0 # SKIP (.*)", line)
+        if m:
+            nested_skip = m.group(1).strip()
             continue
         m = KTAP_RESULT.match(line)
         if m:
             directive = (m.group(4) or "").upper()
             status = ("skip" if directive == "SKIP" else
                       "pass" if m.group(1) == "ok" else "fail")
-            results.append((status, m.group(3), (m.group(5) or "").strip()))
+            extra = (m.group(5) or "").strip()
+            if status == "skip" and not extra:
+                extra = nested_skip
+            nested_skip = ""
+            results.append((status, m.group(3), extra))
     return plan, results
 
 
@@ -759,7 +788,7 @@ def run_scenario(impl, name, meta=None):
 def judge_scenario(impl, name, meta):
     if meta is None:
         meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
-    short = name[len("memhp_"):]
+    short = name[len("memhp_"):] if name.startswith("memhp_") else name
     mark, reason = upstream_mark(impl, meta)
     if mark == "skip":
         return [("skip", short, reason)], [], 0.0
@@ -881,6 +910,77 @@ def check_harness(impl):
     return results, notes
 
 
+def declared_suites(impl):
+    """The KUnit suites memhp_kunit.sh says kernel IMPL must run."""
+    text = open(os.path.join(GUEST_DIR, "memhp_kunit.sh")).read()
+    found = {}
+    for var in ("STOCK_SUITES", "OUR_SUITES"):
+        m = re.search(r'^%s="([^"]*)"' % var, text, re.M)
+        found[var] = m.group(1).split() if m else []
+    return found["STOCK_SUITES"] + (found["OUR_SUITES"] if impl == "ours"
+                                    else [])
+
+
+def kunit_suites(group):
+    """(suite, [case statuses]) for every suite of kunit.py's JSON."""
+    for sub in group.get("sub_groups", []):
+        cases = [c.get("status") for c in sub.get("test_cases", [])]
+        for inner in sub.get("sub_groups", []):   # parameterised cases
+            cases += [c.get("status") for c in inner.get("test_cases", [])]
+        yield sub.get("name", "?"), cases
+
+
+def check_kunit_py(impl):
+    """The kunit_py entry: (results, notes)."""
+    src, obj = os.path.join(BUILD, impl, "src"), os.path.join(BUILD, impl, "obj")
+    resdir = os.path.join(BUILD, impl, "results")
+    os.makedirs(resdir, exist_ok=True)
+    log, js = (os.path.join(resdir, "kunit_py" + ext) for ext in (".log", ".json"))
+    timeout = KUNIT_PY_TIMEOUT * TIME_SCALE
+    cmd = [sys.executable, "tools/testing/kunit/kunit.py", "exec",
+           "--arch=x86_64", "--build_dir=" + obj, "--timeout=%d" % timeout,
+           "--json=" + js]
+    if os.path.exists(js):
+        os.unlink(js)
+    start = time.time()
+    try:
+        with open(log, "w") as f:
+            rc = subprocess.run(cmd, cwd=src, stdout=f, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL,
+                                timeout=timeout + 60).returncode
+    except subprocess.TimeoutExpired:
+        rc = "killed after %d s" % (timeout + 60)
+    except OSError as err:
+        rc = "could not start (%s)" % err
+    took = time.time() - start
+    with open(log, errors="replace") as f:
+        out = f.read().splitlines()
+    summary = [l for l in out if re.search(r"Testing complete\.|^\[.*\] (Ran|Elapsed)", l)]
+    results = [("pass" if rc == 0 else "fail",
+                "kunit.py exec exits 0 (exit %s)" % rc, "")]
+    try:
+        with open(js) as f:
+            suites = dict(kunit_suites(json.load(f)))
+    except (OSError, ValueError) as err:
+        suites = {}
+        results.append(("fail", "kunit.py wrote its JSON (%s)" % err, ""))
+    for name in sorted(suites):
+        cases = suites[name]
+        bad = [c for c in cases if c not in ("PASS", "SKIP")]
+        status = ("fail" if bad or not cases else
+                  "skip" if all(c == "SKIP" for c in cases) else "pass")
+        results.append((status, "suite %s: %d cases, %d not passed or skipped"
+                        % (name, len(cases), len(bad)), ""))
+    for name in declared_suites(impl):
+        if name not in suites:
+            results.append(("fail", "suite %s ran" % name, ""))
+    notes = ["kunit.py: " + l.strip() for l in summary[-3:]]
+    if rc != 0:
+        notes += ["kunit.py output (last %d lines):" % TAIL_SHOW] + out[-TAIL_SHOW:]
+    notes.append("log: %s (%.0f s)" % (os.path.relpath(log, TOP), took))
+    return results, notes
+
+
 def ktap_text(desc):
     """DESC fit for a KTAP result line: one line, no "#" (a directive)."""
     return " ".join(desc.replace("#", "").split())
@@ -901,6 +1001,10 @@ def cmd_check(impl, names):
         mark, reason = None, ""
         if name == HARNESS:
             results, notes = check_harness(impl)
+        elif name == KUNIT_PY:
+            results, notes = check_kunit_py(impl)
+        elif name == KSELFTEST:
+            results, notes, _ = run_scenario(impl, name, KSELFTEST_META)
         else:
             try:
                 meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
@@ -939,7 +1043,7 @@ def cmd_check(impl, names):
 
 
 def cmd_demo(impl):
-    path = os.path.join(GUEST_DIR, "demo.sh")
+    path = os.path.join(HARNESS_GUEST_DIR, "demo.sh")
     meta = scenario_meta(path)
     log = os.path.join(BUILD, impl, "demo.log")
     print("booting the %s kernel under QEMU (%s) ..." %

@@ -10,9 +10,12 @@
 #             shared libraries; shared by every IMPL and rebuilt only when
 #             this script changes
 #   modules   build/IMPL/modroot (the notifier error-injection module)
-#   tests     our guest scripts (selftests/memory-hotplug/*.sh), plus the BASE tree's own kselftest pieces
-#             (mem-on-off-test.sh, ktap_helpers.sh) taken unmodified, and
-#             memhp/inject_points: the kernel's injectable hotplug steps
+#   tests     /kselftest: the memory-hotplug kselftests as the kselftest
+#             framework installs them (run_kselftest.sh, kselftest/runner.sh,
+#             the base tree's mem-on-off-test.sh unmodified, our tests and
+#             their helper); /memhp: the harness's own guest scripts
+#             (guest/: bench, demo) and inject_points, the kernel's
+#             injectable hotplug steps
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -21,13 +24,21 @@ IMPL=${1:?usage: mkinitramfs.sh IMPL}
 OUT=$BUILD/$IMPL
 HERE=$TOP/tools/testing/memory-hotplug
 GUEST=$TOP/tools/testing/selftests/memory-hotplug
+HARNESS_GUEST=$HERE/guest
+PRISTINE=$BUILD/pristine
 USERLAND=$BUILD/initramfs/userland.cpio.gz
 
 die() { echo "mkinitramfs.sh: error: $*" >&2; exit 1; }
 
 BINARIES="/usr/bin/bash /usr/bin/bc /usr/bin/kmod /usr/bin/lsmem /usr/sbin/chmem
 	/usr/bin/stress-ng /usr/bin/udevadm /usr/bin/setsid /usr/bin/mount
-	/usr/bin/umount /usr/bin/sha256sum /usr/bin/dd"
+	/usr/bin/umount /usr/bin/sha256sum /usr/bin/dd /usr/bin/timeout /usr/bin/perl"
+# The kselftest runner prefixes a test's output with kselftest/prefix.pl
+# (line by line, unbuffered) when there is a perl, and bounds each test with
+# coreutils' timeout --foreground: perl with the modules prefix.pl loads.
+PERL_LIB=/usr/lib/x86_64-linux-gnu/perl-base
+PERL_MODULES="strict.pm warnings.pm IO.pm IO/Handle.pm SelectSaver.pm Symbol.pm
+	Carp.pm Exporter.pm XSLoader.pm overloading.pm auto/IO/IO.so"
 
 pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1); }
 
@@ -60,6 +71,9 @@ build_userland() {
 	for b in $BINARIES; do
 		rm -f "$root$b"
 		copy_with_libs "$b" "$root"
+	done
+	for b in $PERL_MODULES; do
+		install -D -m 644 "$PERL_LIB/$b" "$root$PERL_LIB/$b"
 	done
 	for b in modprobe rmmod insmod lsmod depmod modinfo; do
 		ln -sf ../bin/kmod "$root/usr/sbin/$b"
@@ -96,21 +110,36 @@ inject_points() {
 	done
 }
 
+# The kselftest framework of the base tree (hard links, never written) with
+# tools/testing/selftests/memory-hotplug/ of ours over the base one, built
+# and installed into $1 by the framework's own install target.
+install_kselftests() {
+	local tree=$OUT/kselftest sel f
+	sel=$tree/tools/testing/selftests
+	rm -rf "$tree"
+	mkdir -p "$sel" "$tree/scripts"
+	for f in Makefile lib.mk run_kselftest.sh kselftest kselftest.h \
+		kselftest_harness.h memory-hotplug; do
+		cp -al "$PRISTINE/tools/testing/selftests/$f" "$sel/"
+	done
+	cp -al "$PRISTINE/scripts/subarch.include" "$tree/scripts/"
+	for f in "$GUEST"/*; do
+		rm -f "$sel/memory-hotplug/${f##*/}"
+		cp "$f" "$sel/memory-hotplug/"
+	done
+	make -s -C "$sel" TARGETS=memory-hotplug INSTALL_PATH="$1" install \
+		>"$tree/install.log" 2>&1 ||
+		die "the memory-hotplug kselftests do not install (see $tree/install.log)"
+}
+
 build_tests() {
-	local root=$OUT/initramfs-tests src=$OUT/src
+	local root=$OUT/initramfs-tests
 	rm -rf "$root"
-	mkdir -p "$root/memhp/upstream"
+	mkdir -p "$root/memhp"
 	install -m 755 "$HERE/guest-init.sh" "$root/init"
-	cp "$GUEST"/*.sh "$root/memhp/"
+	install_kselftests "$root/kselftest"
+	install -m 755 "$HARNESS_GUEST"/*.sh "$root/memhp/"
 	inject_points >"$root/memhp/inject_points"
-	chmod 755 "$root"/memhp/*.sh
-	mkdir -p "$root/usr/bin"
-	gcc -static -O2 -Wall -o "$root/usr/bin/memhp-helper" "$GUEST/memhp_helper.c" ||
-		die "memhp_helper.c does not build"
-	install -m 755 "$src/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh" \
-		"$root/memhp/upstream/mem-on-off-test.sh"
-	install -m 644 "$src/tools/testing/selftests/kselftest/ktap_helpers.sh" \
-		"$root/memhp/upstream/ktap_helpers.sh"
 	pack "$root" >"$OUT/tests.cpio.gz"
 }
 

@@ -1,31 +1,100 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# lib_memhp.sh - helpers for the memhp guest scenarios (sourced, bash).
+# lib_memhp.sh - helpers for the memory-hotplug tests (sourced, bash).
 #
-# KTAP output comes from the kselftest ktap_helpers.sh of the base tree.  Host
-# requests go over the control channel fd $MEMHP_CTL_FD (see guest-init.sh):
-# one "REQ <json>" line out, one JSON line back.  Hot-plug here is always a
-# real firmware event: QEMU device_add/device_del, not a kernel shortcut.
+# KTAP output comes from the kselftest ktap_helpers.sh.  Hot-plug here is
+# always a real firmware event: QEMU device_add/device_del, not a kernel
+# shortcut.  Those requests go to the host over a control channel, fd
+# $MEMHP_CTL_FD, which only the QEMU driver in tools/testing/memory-hotplug/
+# provides: one "REQ <json>" line out, one JSON line back.
+#
+# A test says what it needs in its header lines, and the tests that need what
+# this guest lacks skip (KSFT_SKIP) with the reason:
+#   # memhp-needs: qmp        the host channel (device_add, device_del, events)
+#   # memhp-qemu: ARGS        a machine other than the default one (NUMA nodes,
+#                             virtio-mem devices, ACPI tables, memory sizes)
+#   # memhp-append: WORDS     kernel command line words (kmemleak=on is a check
+#                             of its own, not a need)
+# Under the QEMU driver every need is met: the driver boots each test with its
+# own machine and command line (memhp.test=NAME).
 
-. /memhp/upstream/ktap_helpers.sh
+MEMHP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$MEMHP_DIR/../kselftest/ktap_helpers.sh"
 
 MEM=/sys/devices/system/memory
 NODE=/sys/devices/system/node
-CTL=${MEMHP_CTL_FD:-3}
-# an interactive shell may not have inherited the channel: open it
-{ : >&"$CTL"; } 2>/dev/null || eval "exec $CTL<>/dev/ttyS1"
+CTL=${MEMHP_CTL_FD:-}
 BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
 HUGE2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 REPLY=
 # memhp.time_scale=N (make check PROFILE=debug): every wait is N times longer
 TIME_SCALE=$(sed -n 's/.*memhp\.time_scale=\([0-9]*\).*/\1/p' /proc/cmdline)
 TIME_SCALE=${TIME_SCALE:-1}
+# the machine a test gets when its header names none (memhp_vm.py's default)
+MEMHP_DEFAULT_QEMU="-m 1G,slots=4,maxmem=16G"
+
+# the C helper (memhp_helper.c) is next to us
+PATH=$MEMHP_DIR:$PATH
+
+# A helper a test left running would outlive it, and keep the output pipe
+# of the kselftest runner open: whatever of them is left goes with the test.
+reap_helpers()
+{
+	local pid
+	for pid in $(jobs -p); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+}
+trap reap_helpers EXIT
+
+# header_of KEY: the test's "# memhp-KEY:" header lines, joined.
+header_of()
+{
+	[ -f "$0" ] || return 0		# sourced by an interactive shell
+	sed -n "s/^# memhp-$1: *//p" "$0" | tr '\n' ' ' | sed 's/ *$//'
+}
+
+# missing_need: print what this guest lacks of the test's needs, if anything.
+missing_need()
+{
+	local qemu word
+
+	if grep -qw "memhp.test=$(basename "$0" .sh)" /proc/cmdline; then
+		return 0	# booted for this test by the QEMU driver
+	fi
+	if [ "$(header_of needs)" = qmp ] && [ -z "$CTL" ]; then
+		echo "needs the QEMU host channel of tools/testing/memory-hotplug/memhp_vm.py"
+		return 0
+	fi
+	qemu=$(header_of qemu)
+	if [ -n "$qemu" ] && [ "$qemu" != "$MEMHP_DEFAULT_QEMU" ]; then
+		echo "needs a QEMU machine with: $qemu"
+		return 0
+	fi
+	for word in $(header_of append); do
+		[ "$word" = kmemleak=on ] && continue
+		grep -qw -- "$word" /proc/cmdline ||
+			{ echo "needs $word on the kernel command line"; return 0; }
+	done
+}
+
+MEMHP_MISSING=$(missing_need)
+if [ -n "$MEMHP_MISSING" ]; then
+	ktap_print_header
+	ktap_skip_all "$MEMHP_MISSING"
+	exit "$KSFT_SKIP"
+fi
 
 # ---- host channel -----------------------------------------------------------
 
 # host JSON: send one request, put the reply line in $REPLY; 0 unless an error.
 host()
 {
+	if [ -z "$CTL" ]; then
+		echo "Bail out! a host request without the host channel: $1"
+		echo "# (a test that talks to the host says '# memhp-needs: qmp')"
+		exit "$KSFT_FAIL"
+	fi
 	printf 'REQ %s\n' "$1" >&"$CTL"
 	IFS= read -r REPLY <&"$CTL"
 	case $REPLY in
@@ -46,9 +115,10 @@ wait_event()
 	host "{\"wait_event\": \"$1\", \"timeout\": $(($2 * TIME_SCALE)), \"data\": ${3:-{\}}}"
 }
 
-# note TEXT: put a line in the host's scenario log.
+# note TEXT: put a line in the host's scenario log (none without a host).
 note()
 {
+	[ -n "$CTL" ] || return 0
 	host "{\"log\": \"$*\"}"
 }
 
@@ -345,14 +415,14 @@ removed()
 	! ram_over "$@" || { echo "# /proc/iomem still has System RAM over blocks $*"; return 1; }
 }
 
-# helper_start NAME ARGS...: run memhp-helper in the background, output in
+# helper_start NAME ARGS...: run memhp_helper in the background, output in
 # /tmp/NAME.out, its pid in PID_NAME; waits for its first line.
 helper_start()
 {
 	local name=$1
 	shift
 	: >/tmp/$name.out	# before the job starts: no stale output seen
-	memhp-helper "$@" >>/tmp/$name.out 2>&1 &
+	memhp_helper "$@" >>/tmp/$name.out 2>&1 &
 	eval "PID_$name=$!"
 	wait_until 60 eval '[ -s /tmp/$name.out ]'
 }
@@ -489,7 +559,7 @@ unmovable_dumps()
 offline_within()
 {
 	local res
-	res=$(memhp-helper write-with-sigint $MEM/memory$1/state offline \
+	res=$(memhp_helper write-with-sigint $MEM/memory$1/state offline \
 		$(($2 * TIME_SCALE)))
 	echo "${res% *}"
 }
@@ -546,7 +616,7 @@ held_by_kernel_once()
 kmsg_bail() { echo "Bail out! $*" >&2; kill $$; exit 1; }
 kmsg_mark()
 {
-	KMSG_MARK=$(memhp-helper kmsg)
+	KMSG_MARK=$(memhp_helper kmsg)
 	[[ $KMSG_MARK =~ ^[0-9]+$ ]] || kmsg_bail "cannot read /dev/kmsg"
 }
 kmsg_since()
@@ -554,7 +624,7 @@ kmsg_since()
 	local log
 	# read whole before printing: a reader that stops early (grep -q)
 	# must not make the helper die of SIGPIPE and look like a bad log
-	log=$(memhp-helper kmsg "$KMSG_MARK") ||
+	log=$(memhp_helper kmsg "$KMSG_MARK") ||
 		kmsg_bail "the kernel log since the mark is incomplete"
 	[ -z "$log" ] || printf '%s\n' "$log"
 }

@@ -13,10 +13,11 @@
 #    and the Movable zone spans what it spanned before.  (DIMMs on node 1
 #    and 2: memhp_numa.sh.)
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=8,maxmem=16G -object memory-backend-ram,id=mem-cold,size=256M
 # memhp-qemu: -device pc-dimm,id=cold,memdev=mem-cold
 # memhp-timeout: 420
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 14

@@ -10,7 +10,7 @@
 #
 # memhp-qemu: -m 1G -acpitable file=@AML:memhp_bootpart@
 # memhp-timeout: 120
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 7

@@ -12,7 +12,7 @@
 # memhp-qemu: -m 1G,slots=4,maxmem=8G -acpitable file=@AML:memhp_fwbug@
 # memhp-timeout: 120
 # memhp-upstream: skip stock leaves an overlapping range's memory behind, unbound
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 9

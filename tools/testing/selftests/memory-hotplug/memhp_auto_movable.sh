@@ -6,11 +6,12 @@
 #    memory; a DIMM is judged whole, so one that would cross the limit goes
 #    to a kernel zone entirely.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=online memory_hotplug.online_policy=auto-movable
 # memhp-append: memory_hotplug.auto_movable_ratio=100
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 7

@@ -20,6 +20,7 @@
 #      d3    512M  N      (163840 > K1)    163840 <= K      Movable
 #      d4    128M  Y      196608 > K1      196608 <= K      Normal
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=768M
 # memhp-qemu: -object memory-backend-ram,id=r1,size=256M
@@ -27,7 +28,7 @@
 # memhp-append: memhp_default_state=online memory_hotplug.online_policy=auto-movable
 # memhp-append: memory_hotplug.auto_movable_ratio=100
 # memhp-timeout: 240
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 7

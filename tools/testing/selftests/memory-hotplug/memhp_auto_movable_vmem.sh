@@ -25,6 +25,7 @@
 #      vA (node 0) 6 blocks, Y  machine, vB holding R = 6 - 2:
 #                               m + 1 <= 7 - 4 + k                       M M M N M N
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=768M
 # memhp-qemu: -object memory-backend-ram,id=r1,size=256M
@@ -36,7 +37,7 @@
 # memhp-append: memhp_default_state=online memory_hotplug.online_policy=auto-movable
 # memhp-append: memory_hotplug.auto_movable_ratio=100
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 5

@@ -5,10 +5,11 @@
 #    auto_online_blocks at run time; hot-added blocks arrive in the right state
 #    and zone with no help from user space.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=online
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 8

@@ -15,7 +15,7 @@
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: movablecore=512M
 # memhp-timeout: 180
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 9

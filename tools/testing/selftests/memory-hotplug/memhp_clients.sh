@@ -6,9 +6,10 @@
 #    again verifies byte for byte; stress-ng --memhotplug leaves a healthy
 #    kernel.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 400
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 14

@@ -4,9 +4,10 @@
 # c. pc-dimm over ACPI: hot-add, the three ways to online, MemTotal
 #    accounting, offline, eject that succeeds and eject that must fail.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 18

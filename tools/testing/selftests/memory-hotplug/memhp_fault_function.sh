@@ -24,6 +24,7 @@
 #     memhp.faults=all on the command line (make check FAULTS=all) runs
 #     every step.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=8G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=512M
 # memhp-qemu: -object memory-backend-ram,id=r1,size=512M
@@ -37,7 +38,7 @@
 # memhp-upstream: xfail stock marks none of its memory-hotplug steps for fault injection
 # memhp-console-ok: memory range \[[^]]*\] not used: -12|none of its memory could be added
 # memhp-console-ok: adding memory failed
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 F=/sys/kernel/debug/fail_function
 # (memhp_fault_second.sh sources this script with its own SUBSET and CALL)

@@ -28,12 +28,12 @@
 # memhp-append: mem=512M memhp_default_state=offline kmemleak=on
 # memhp-timeout: 1200
 # memhp-console-ok: vmemmap alloc failure
-# memhp-console-ok: memhp-helper: vmalloc error:
+# memhp-console-ok: memhp_helper: vmalloc error:
 # memhp-console-ok: kmemleak: Cannot allocate a scan area
 # memhp-upstream: xfail stock warns in add_pages() and oopses on a freed firmware memmap entry
 # memhp-upstream-debug: xfail stock warns in add_pages(), and its
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 DBG=/sys/kernel/debug
 MAX_SITES=3000
@@ -48,7 +48,7 @@ echo 0 >$DBG/fail_page_alloc/min-order
 echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
 
 # nth_write N FILE VALUE: the errno name and "fired"/"unused" (see memhp_helper.c).
-nth_write() { memhp-helper fail-nth "$@"; }
+nth_write() { memhp_helper fail-nth "$@"; }
 
 # sweep: N = 1, 2, ... as above, with the hooks of the operation:
 #   before_try	puts the block where the write starts from

@@ -14,6 +14,7 @@
 #     a tour is skipped there (af with memhp.faults=all proves that every
 #     step is reached).
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=8G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=512M
 # memhp-qemu: -object memory-backend-ram,id=r1,size=512M
@@ -29,4 +30,4 @@
 # memhp-console-ok: adding memory failed
 CALL=2
 SUBSET="sparse_add_section memmap_get register_memory_block memory_notify_or_cancel"
-. /memhp/memhp_fault_function.sh
+. "$(dirname "$0")/memhp_fault_function.sh"

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memhp-helper: what the guest scenarios cannot do from a shell.
+ * memhp_helper: what the guest scenarios cannot do from a shell.
  *
- *   memhp-helper fill MIB [anon|thp|hugetlb [NODE]]
+ *   memhp_helper fill MIB [anon|thp|hugetlb [NODE]]
  *	map MIB MiB (THP: 2 MiB aligned with MADV_HUGEPAGE; hugetlb:
  *	MAP_HUGETLB), on NUMA node NODE only if given (MPOL_BIND), write a
  *	pattern into every page, print "READY", wait for SIGUSR1, check the
  *	pattern, print "INTACT" or "CORRUPT <page>", exit 0 / 1.
- *   memhp-helper hold MIB NODE
+ *   memhp_helper hold MIB NODE
  *	a data holder for soaks, named "memhp-holder": map MIB MiB (THP),
  *	bound to NUMA node NODE, write the pattern, print "READY"; then,
  *	every second until SIGUSR1, read all of it back, count the bytes
@@ -17,28 +17,28 @@
  *	passes> <pages off NODE; -1: NODE has no memory, -2: a system call
  *	failed>".  SIGUSR1: a last pass, then "INTACT
  *	<bytes verified>" or "CORRUPT <bytes mismatched>"; exit 0 / 1.
- *   memhp-helper pin START_PFN END_PFN MIB
+ *   memhp_helper pin START_PFN END_PFN MIB
  *	map MIB MiB, find a page whose pfn is in [START_PFN, END_PFN), keep
  *	an extra reference on it (vmsplice into a pipe nobody reads: the page
  *	cannot migrate), print "PINNED <pfn>", wait for SIGUSR1, exit 0.
- *   memhp-helper write-with-sigint FILE VALUE SECONDS
+ *   memhp_helper write-with-sigint FILE VALUE SECONDS
  *	write VALUE to FILE; a child sends this process SIGINT after SECONDS
  *	(a decimal: 0.2 is 200 ms).
  *	Prints "<strerror() text, EINTR or OK> <milliseconds>" (a file
  *	that cannot be opened: its strerror() text and 0, exit 2).
- *   memhp-helper fail-nth N FILE VALUE
+ *   memhp_helper fail-nth N FILE VALUE
  *	write VALUE to FILE while the N-th fault-injection site this task
  *	passes fails (/proc/thread-self/fail-nth: failslab, fail_page_alloc,
  *	fail_function).  Every page of the process is locked in first, so no
  *	page fault of its own takes the fault.  Prints "<errno name or OK>
  *	fired" when the N-th site was reached, "<...> unused" when the write
  *	passed fewer than N sites.
- *   memhp-helper kmsg [SEQ]
+ *   memhp_helper kmsg [SEQ]
  *	without SEQ: the sequence number the next kernel message gets; with
  *	it: the text of each message from SEQ on, one per line.  Unlike
  *	counting dmesg lines, this stays right once the log buffer wraps.
  *
- * Built static on the host and put into the guest's initramfs.
+ * Built by the kselftest Makefile (TEST_GEN_FILES) as memhp_helper.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -442,7 +442,7 @@ static int cmd_kmsg(const char *from)
 	if (!from)
 		printf("%llu\n", next);
 	if (lost)
-		fprintf(stderr, "memhp-helper: kernel log records from %llu on were overwritten\n",
+		fprintf(stderr, "memhp_helper: kernel log records from %llu on were overwritten\n",
 			want);
 	return lost ? 3 : 0;
 }

@@ -7,10 +7,11 @@
 #    those free pages as migration targets and retries forever (SIGINT ends
 #    it); memhp offlines the block and keeps the data intact.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
 # memhp-timeout: 300
 # memhp-upstream: xfail stock retries forever when free hugetlb pages sit in the offlined block
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 5
@@ -21,7 +22,7 @@ helper_start huge fill 16 hugetlb
 check "a 16-page hugetlb pool sits in the block, 8 mapped, 8 free ($(movable_used_kb) kB used)" \
 	eval '[ "$(cat /tmp/huge.out)" = READY ] && [ "$(cat $HUGE2M/free_hugepages)" -eq 8 ] &&
 	      [ "$(movable_used_kb)" -ge $((32 << 10)) ]'
-res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 60)
+res=$(memhp_helper write-with-sigint $MEM/memory$new/state offline 60)
 check "the block offlines, well before a 60 s SIGINT ($res ms)" \
 	eval '[ "${res% *}" = OK ] && [ "$(state_of $new)" = offline ]'
 pool="$(cat $HUGE2M/nr_hugepages) pages, $(cat $HUGE2M/free_hugepages) free"

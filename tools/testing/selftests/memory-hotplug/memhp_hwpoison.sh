@@ -8,9 +8,10 @@
 #    kernel then forgets the poisoned pages (HardwareCorrupted back to where
 #    it was) and MemTotal is back.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 7

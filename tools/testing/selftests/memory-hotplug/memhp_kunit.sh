@@ -9,7 +9,7 @@
 #    suite, a missing case or a suite nobody declared is a fail.
 #
 # memhp-append: kunit.enable=1
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 # Stock suites kernel/configs/memhp.config enables (both kernels).
 STOCK_SUITES="list-kunit-test hlist klist"

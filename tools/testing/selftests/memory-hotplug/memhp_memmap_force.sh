@@ -12,10 +12,11 @@
 #    does here is the parameter's value; the padding itself is checked by
 #    the KUnit geometry table (56- and 72-byte struct page rows).
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memory_hotplug.memmap_on_memory=force
 # memhp-timeout: 180
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 7

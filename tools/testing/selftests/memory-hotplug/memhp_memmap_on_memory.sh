@@ -6,10 +6,11 @@
 #    onlining adds the rest to MemTotal and boot memory pays nothing; the
 #    blocks still offline, and the DIMM ejects.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memory_hotplug.memmap_on_memory=1
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 6

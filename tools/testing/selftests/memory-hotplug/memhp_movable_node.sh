@@ -8,10 +8,11 @@
 #    still obeyed; and a block inside the span of the kernel zone keeps that
 #    zone first, so plain "online" follows the span, not movable_node.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: movable_node
 # memhp-timeout: 180
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 9

@@ -13,10 +13,11 @@
 #    online or offline succeeds as soon as injection is off.  kmemleak
 #    scans at the end: the refusals leak nothing.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=offline kmemleak=on
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 INJ=/sys/kernel/debug/notifier-error-inject/memory/actions
 ROUNDS=5

@@ -15,10 +15,11 @@
 #    online blocks with the same three events.  kmemleak scans at the end:
 #    a refused step leaks nothing.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=offline memory_hotplug.memmap_on_memory=1 kmemleak=on
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 LOGDIR=/sys/kernel/debug/memory_notify_log
 PAGES=$((BLOCK_SIZE / 4096))

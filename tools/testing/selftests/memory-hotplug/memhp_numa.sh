@@ -6,12 +6,13 @@
 #    node online (pgdat, sysfs node device, memory); its eject takes the
 #    node offline again, and a second DIMM brings it back.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G -smp 2,sockets=2,cores=1,threads=1
 # memhp-qemu: -object memory-backend-ram,id=r0,size=1G -object memory-backend-ram,id=r1,size=1G
 # memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0 -numa node,nodeid=1,memdev=r1,cpus=1
 # memhp-qemu: -numa node,nodeid=2
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 14

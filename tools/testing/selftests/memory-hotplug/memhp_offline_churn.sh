@@ -15,9 +15,10 @@
 #    it (EBUSY naming kernel pages only; the count of such blocks is
 #    printed and compared across kernels too).
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 3G,slots=4,maxmem=16G
 # memhp-timeout: 400
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ROUNDS=40
 ktap_print_header

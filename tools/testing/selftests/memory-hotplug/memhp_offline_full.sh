@@ -13,6 +13,7 @@
 #     free and are not handed to an allocation on another CPU; an
 #     allocation that finds nothing else free would call the OOM killer.)
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=8G -smp 2
 # memhp-qemu: -object memory-backend-ram,id=r0,size=2G
 # memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0-1 -numa node,nodeid=1
@@ -21,7 +22,7 @@
 # memhp-upstream: xfail stock never falls back to the block's own node: it retries until interrupted
 # memhp-upstream-debug: xfail stock never falls back to the block's own node, and its
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 LIMIT=$((15 * TIME_SCALE))
 MARGIN_MIB=16
@@ -53,7 +54,7 @@ check "node 1 is full but for $(node_free_kb 1) kB, node 0's Movable block holds
 	      [ $(node_movable_used_kb 0) -ge 60000 ]'
 
 kmsg_mark
-res=$(memhp-helper write-with-sigint $MEM/memory$probed/state offline $LIMIT)
+res=$(memhp_helper write-with-sigint $MEM/memory$probed/state offline $LIMIT)
 check "offlining the probed block moves the data to node 0's other memory ($res ms)" \
 	eval '[ "${res% *}" = OK ] && [ "$(state_of $probed)" = offline ]'
 check "without an allocation-failure report for node 1" \

@@ -8,9 +8,10 @@
 #    is gone the same offline succeeds.  (memhp_hugetlb_pool.sh: free pool
 #    pages in the block too.)
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 14
@@ -55,7 +56,7 @@ check "a page of memory$new is held by a pipe ($(cat /tmp/pipe.out))" \
 	eval 'grep -q ^PINNED /tmp/pipe.out'
 
 # a signal while data still moves waits for at most one migration batch
-res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 0.2)
+res=$(memhp_helper write-with-sigint $MEM/memory$new/state offline 0.2)
 wait_ms=$((${res#* } - 200))
 echo "METRIC offline_sigint_wait_ms $wait_ms"
 check "SIGINT 0.2 s into an offline moving data ends it with EINTR within 3 s ($wait_ms ms)" \
@@ -63,7 +64,7 @@ check "SIGINT 0.2 s into an offline moving data ends it with EINTR within 3 s ($
 check "the block is online and Movable again ($(state_of $new), $(zones_of $new))" \
 	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
 
-res=$(memhp-helper write-with-sigint $MEM/memory$new/state offline 3)
+res=$(memhp_helper write-with-sigint $MEM/memory$new/state offline 3)
 check "offline keeps retrying and SIGINT after 3 s ends it with EINTR ($res ms)" \
 	eval '[ "${res% *}" = EINTR ] && [ "${res#* }" -ge 2500 ]'
 check "the block is still online and Movable ($(state_of $new), $(zones_of $new))" \

@@ -9,7 +9,7 @@
 # memhp-append: mem=768M
 # memhp-upstream-debug: xfail stock's
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 8

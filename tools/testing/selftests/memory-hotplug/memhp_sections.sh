@@ -14,11 +14,12 @@
 #    memhp_sections_race.sh 32 with compaction racing them; those two boot
 #    without kmemleak.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable kmemleak=on
 # memhp-timeout: 600
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 CYCLES=${CYCLES:-40}
 
 ktap_print_header

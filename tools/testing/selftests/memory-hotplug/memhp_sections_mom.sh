@@ -5,9 +5,10 @@
 #    each DIMM block carries its own memmap, allocated from and returned to
 #    the block.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1
 # memhp-timeout: 600
 CYCLES=32
-. /memhp/memhp_sections.sh
+. "$(dirname "$0")/memhp_sections.sh"

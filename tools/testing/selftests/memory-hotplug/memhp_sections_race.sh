@@ -9,10 +9,11 @@
 #    memmap of a block being removed: set_pfnblock_flags_mask from
 #    isolate_migratepages_block).
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G -object memory-backend-ram,id=vmem0,size=512M
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
 # memhp-upstream: xfail stock oopses when compaction races a hot-remove (poisoned memmap)
 WALKERS=1 CYCLES=32
-. /memhp/memhp_sections.sh
+. "$(dirname "$0")/memhp_sections.sh"

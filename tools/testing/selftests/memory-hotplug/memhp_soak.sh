@@ -30,6 +30,7 @@
 #     finds nothing.  The seed of the random choices is printed;
 #     memhp.soak_seed= repeats them (the outcomes differ with timing).
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 6G,slots=8,maxmem=40G -smp 2
 # memhp-qemu: -object memory-backend-ram,id=r0,size=6G
 # memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0-1 -numa node,nodeid=1
@@ -44,7 +45,7 @@
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
 # (the holder moving its data back to node 1 while an offline empties it)
 # memhp-console-ok: memhp-holder: page allocation failure: order:0, .*nodemask=1
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 CYCLES=$(param soak_cycles 16)
 SEED=$(param soak_seed $((EPOCHSECONDS % 32768)))

@@ -5,7 +5,7 @@
 #    node links, on a freshly booted guest (boot memory only).
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 13

@@ -9,9 +9,10 @@
 #    each carrying ACTION, DEVPATH, SUBSYSTEM=memory and SEQNUM, nothing
 #    else, with no event for any other block.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 10

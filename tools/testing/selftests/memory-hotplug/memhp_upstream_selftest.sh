@@ -13,10 +13,11 @@
 #    injected -12, and every block (state and zone), MemTotal and the
 #    pageblocks must be as they were before it ran.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=online_movable movable_node
 # memhp-timeout: 400
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 RATIO=66
 
@@ -40,7 +41,7 @@ check "a 2G DIMM arrives online ($(echo $new))" all_in_state online $new
 before=$(layout)
 total=$(memtotal_kb)
 kmsg_mark
-/memhp/upstream/mem-on-off-test.sh -r $RATIO >/tmp/selftest.out 2>&1
+"$MEMHP_DIR/mem-on-off-test.sh" -r $RATIO >/tmp/selftest.out 2>&1
 rc=$?
 sed 's/^/# /' /tmp/selftest.out
 check "mem-on-off-test.sh -r $RATIO exits 0 (rc $rc)" [ $rc -eq 0 ]

@@ -4,11 +4,12 @@
 # g. virtio-mem: raising requested-size plugs memory that the kernel policy
 #    onlines; lowering it to 0 unplugs it again; MemTotal follows both ways.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,maxmem=4G -object memory-backend-ram,id=vmem0,size=1G
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 8

@@ -12,9 +12,10 @@
 #    valid_zones prints the default first.  With 1G of boot memory the
 #    Normal zone is empty until the DIMM (above 4G) is onlined into it.
 #
+# memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
 ktap_set_plan 15

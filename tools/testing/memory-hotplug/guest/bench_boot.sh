@@ -5,7 +5,7 @@
 # /init read it first thing).  bench.py boots it with and without cold-plugged DIMMs.
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=32G
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 up=$MEMHP_INIT_UPTIME
 echo "METRIC boot_to_init $((${up/./} * 10000)) us"
 echo "# $(nr_blocks) memory blocks at init"

@@ -7,7 +7,7 @@
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 600
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 
 reps=$(param reps 10)
 new=$(dimm_plug d1 1G) || { echo "Bail out! hot-add failed"; exit 1; }

@@ -8,7 +8,7 @@
 #
 # memhp-qemu: -m 4G,slots=4,maxmem=132G
 # memhp-timeout: 900
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 
 DIMM_BACKEND_EXTRA=', "reserve": false'
 echo online_movable >$MEM/auto_online_blocks

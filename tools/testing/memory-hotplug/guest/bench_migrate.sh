@@ -7,7 +7,7 @@
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 
 new=$(dimm_plug d1 1G) || { echo "Bail out! hot-add failed"; exit 1; }
 dd if=/dev/zero of=/dev/shm/fill bs=1M count=448 2>/dev/null

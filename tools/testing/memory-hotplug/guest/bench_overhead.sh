@@ -7,7 +7,7 @@
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 
 memfree_kb() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 GIB=4

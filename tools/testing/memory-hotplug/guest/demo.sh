@@ -6,7 +6,7 @@
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 300
-. /memhp/lib_memhp.sh
+. /kselftest/memory-hotplug/lib_memhp.sh
 
 say() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; eval "$*"; }
