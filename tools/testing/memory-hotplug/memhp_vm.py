@@ -48,7 +48,11 @@ the tail of its console as "#" notes; the run goes on with the next scenario
 and always ends with its "N passed, N failed, N skipped" line.  The entry
 "harness" (first in a full run, or by name) proves it: it boots one guest
 that panics and one that hangs on purpose (guest-init.sh, memhp.crash=) and
-passes when both came back as failures of their scenario.
+passes when both came back as failures of their scenario.  Two more
+entries follow it in a full run: "kselftest" runs the whole kselftest
+collection in one default guest without the host channel (the tests that
+need it skip), and "kunit_py" runs the kernel's KUnit suites through
+tools/testing/kunit/kunit.py exec.
 
 On IMPL=upstream, "skip" does not boot the scenario.  "xfail" runs it: its
 top-level line carries "# TODO expected failure on stock: REASON" (or "...,
@@ -939,7 +943,10 @@ def check_kunit_py(impl):
     timeout = KUNIT_PY_TIMEOUT * TIME_SCALE
     cmd = [sys.executable, "tools/testing/kunit/kunit.py", "exec",
            "--arch=x86_64", "--build_dir=" + obj, "--timeout=%d" % timeout,
-           "--json=" + js]
+           "--json=" + js,
+           # exec builds nothing; naming a kunitconfig only keeps kunit.py
+           # from writing its default one into the build directory
+           "--kunitconfig=tools/testing/kunit/configs/default.config"]
     if os.path.exists(js):
         os.unlink(js)
     start = time.time()

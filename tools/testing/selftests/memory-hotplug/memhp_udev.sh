@@ -21,7 +21,17 @@ cat >/etc/udev/rules.d/40-memhp-online.rules <<'RULE'
 SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online_movable"
 RULE
 mkdir -p /run/udev
-/usr/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.err
+# a udevd of the guest's own is used as it is; one started here is stopped
+# at the end, and gets none of the kselftest runner's descriptors (a daemon
+# holding the runner's output would keep it waiting)
+own_udevd=
+if pidof systemd-udevd >/dev/null; then
+	udevadm control --reload
+else
+	own_udevd=1
+	/usr/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.err </dev/null \
+		>/dev/null 3>&- 4>&- 9>&-
+fi
 check "systemd-udevd starts" wait_until 10 pidof systemd-udevd
 udevadm monitor --kernel --udev --subsystem-match=memory >/tmp/uevents 2>&1 &
 udevadm monitor --kernel --property --subsystem-match=memory >/tmp/uevents.prop 2>&1 &
@@ -82,4 +92,11 @@ only_std_keys()
 check "every event carries exactly ACTION, DEVPATH, SEQNUM, SUBSYSTEM" only_std_keys
 grep -E 'memory' /tmp/uevents | head -40 | sed 's/^/# /'
 
+# the guest as it was: without the rule, and without the udevd started here
+rm -f /etc/udev/rules.d/40-memhp-online.rules
+if [ -n "$own_udevd" ]; then
+	udevadm control --exit
+else
+	udevadm control --reload
+fi
 ktap_finished
