@@ -86,7 +86,15 @@ BUILD = os.environ.get("MEMHP_BUILD", os.path.join(TOP, "build"))
 # (bench, demo) with the ACPI tables some tests boot with
 GUEST_DIR = os.path.join(TOP, "tools/testing/selftests/memory-hotplug")
 HARNESS_GUEST_DIR = os.path.join(TOP, "tools/testing/memory-hotplug/guest")
-DEFAULT_QEMU = "-m 1G,slots=4,maxmem=16G"
+def lib_default_qemu():
+    """The machine of a test whose header names none: the one lib_memhp.sh
+    (MEMHP_DEFAULT_QEMU) takes for a test that needs no other."""
+    with open(os.path.join(GUEST_DIR, "lib_memhp.sh")) as f:
+        m = re.search(r'^MEMHP_DEFAULT_QEMU="([^"]*)"', f.read(), re.M)
+    return m.group(1)
+
+
+DEFAULT_QEMU = lib_default_qemu()
 DEFAULT_TIMEOUT = 240
 # make check PROFILE=debug: the sanitizer kernel (kernel/configs/
 # memhp-debug.config) is this many times slower, so every time limit, the
@@ -603,6 +611,8 @@ def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
     log that cannot be opened raises OSError, which run_scenario() turns
     into a failed case).  CONSOLE_OK: a regular expression of console lines
     that are not a problem in this boot."""
+    # the guest's kselftest runner gets the same limit (guest-init.sh)
+    append = ("%s memhp.timeout=%d" % (append, timeout)).strip()
     guest = Guest(impl, name, qemu_args, append, log_path, echo=echo)
     # how long QEMU may take to end by itself: a guest that finished
     # reboots, one that is going down gets time to print its last words,
@@ -679,7 +689,7 @@ def probe_kvm():
 
 def scenario_meta(path):
     meta = {"qemu": DEFAULT_QEMU, "append": "", "timeout": DEFAULT_TIMEOUT,
-            "upstream": None, "upstream-debug": None, "console-ok": None, "soak": None}
+            "needs": "", "upstream": None, "upstream-debug": None, "console-ok": None, "soak": None}
     seen = set()
     with open(path) as f:
         for line in f:
@@ -777,6 +787,28 @@ def parse_ktap(lines):
     return plan, results
 
 
+def needs_nothing(path):
+    """Whether the test at PATH runs in any guest: no host channel, the
+    default machine, no kernel command line of its own (lib_memhp.sh)."""
+    meta = scenario_meta(path)
+    words = set(meta["append"].split()) - {"kmemleak=on"}
+    return not meta.get("needs") and meta["qemu"] == DEFAULT_QEMU and not words
+
+
+def kselftest_must_pass(results):
+    """The kselftest entry's own case: every test that needs nothing of the
+    host (and the base tree's mem-on-off-test.sh) passed, not skipped."""
+    want = ["mem-on-off-test.sh"] + sorted(
+        f for f in os.listdir(GUEST_DIR) if f.startswith("memhp_") and
+        f.endswith(".sh") and needs_nothing(os.path.join(GUEST_DIR, f)))
+    passed = {r[1].rsplit(" ", 1)[-1] for r in results if r[0] == "pass"}
+    missing = [t for t in want if t not in passed]
+    return ("pass" if not missing else "fail",
+            "the tests that need nothing of the host pass: %s%s" %
+            (" ".join(want), "; not: " + " ".join(missing) if missing else ""),
+            "")
+
+
 def run_scenario(impl, name, meta=None):
     """Boot scenario NAME (its header lines, or META) and judge it:
     (results, notes, seconds), results being (status, description, extra)
@@ -821,6 +853,12 @@ def judge_scenario(impl, name, meta):
                         (plan, ran), ""))
     if plan is None and finished:
         results.append(("fail", "printed a KTAP plan", ""))
+    if plan == 0 and finished:
+        why = [l for l in guest.out if l.startswith("1..0")]
+        results.append(("fail", "ran, booted with all it needs (it skipped: %s)"
+                        % (why[0] if why else "no reason"), ""))
+    if name == KSELFTEST and finished:
+        results.append(kselftest_must_pass(results))
     if finished and guest.exit_code not in (0, 4) and \
             not any(r[0] == "fail" for r in results):
         results.append(("fail", "exited 0 (exit %s)" % guest.exit_code, ""))
@@ -979,8 +1017,8 @@ def check_kunit_py(impl):
         results.append((status, "suite %s: %d cases, %d not passed or skipped"
                         % (name, len(cases), len(bad)), ""))
     for name in declared_suites(impl):
-        if name not in suites:
-            results.append(("fail", "suite %s ran" % name, ""))
+        if "PASS" not in suites.get(name, []):
+            results.append(("fail", "suite %s ran and passed a case" % name, ""))
     notes = ["kunit.py: " + l.strip() for l in summary[-3:]]
     if rc != 0:
         notes += ["kunit.py output (last %d lines):" % TAIL_SHOW] + out[-TAIL_SHOW:]

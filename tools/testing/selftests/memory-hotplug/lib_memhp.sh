@@ -24,6 +24,11 @@ MEMHP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MEM=/sys/devices/system/memory
 NODE=/sys/devices/system/node
 CTL=${MEMHP_CTL_FD:-}
+if [ ! -r $MEM/block_size_bytes ]; then
+	ktap_print_header
+	ktap_skip_all "no $MEM: the kernel has no memory hotplug"
+	exit "$KSFT_SKIP"
+fi
 BLOCK_SIZE=$((0x$(cat $MEM/block_size_bytes)))
 HUGE2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 REPLY=
@@ -36,16 +41,21 @@ MEMHP_DEFAULT_QEMU="-m 1G,slots=4,maxmem=16G"
 # the C helper (memhp_helper.c) is next to us
 PATH=$MEMHP_DIR:$PATH
 
-# A helper a test left running would outlive it, and keep the output pipe
-# of the kselftest runner open: whatever of them is left goes with the test.
-reap_helpers()
+# At exit, whatever a test started in the background goes with it (a helper
+# left running would outlive it, and keep the kselftest runner's output
+# open), and test_cleanup runs when the test defines one: what it changed
+# in the guest is put back, however it ends.
+at_exit()
 {
 	local pid
 	for pid in $(jobs -p); do
 		kill -KILL "$pid" 2>/dev/null
 	done
+	if declare -F test_cleanup >/dev/null; then
+		test_cleanup
+	fi
 }
-trap reap_helpers EXIT
+trap at_exit EXIT
 
 # header_of KEY: the test's "# memhp-KEY:" header lines, joined.
 header_of()
@@ -57,15 +67,24 @@ header_of()
 # missing_need: print what this guest lacks of the test's needs, if anything.
 missing_need()
 {
-	local qemu word
+	local need qemu word
 
-	if grep -qw "memhp.test=$(basename "$0" .sh)" /proc/cmdline; then
-		return 0	# booted for this test by the QEMU driver
-	fi
-	if [ "$(header_of needs)" = qmp ] && [ -z "$CTL" ]; then
-		echo "needs the QEMU host channel of tools/testing/memory-hotplug/memhp_vm.py"
+	if [ "$(id -u)" != 0 ]; then
+		echo "needs root"
 		return 0
 	fi
+	[ -z "$BOOTED_FOR_TEST" ] || return 0
+	for need in $(header_of needs); do
+		case $need in
+		qmp)
+			[ -n "$CTL" ] && continue
+			echo "needs the QEMU host channel of its harness (memhp_vm.py)"
+			return 0 ;;
+		*)
+			echo "needs '$need', which this library does not know"
+			return 0 ;;
+		esac
+	done
 	qemu=$(header_of qemu)
 	if [ -n "$qemu" ] && [ "$qemu" != "$MEMHP_DEFAULT_QEMU" ]; then
 		echo "needs a QEMU machine with: $qemu"
@@ -78,6 +97,12 @@ missing_need()
 	done
 }
 
+# set when the QEMU driver booted this guest for this test: its machine,
+# command line and host channel are the ones the header names
+BOOTED_FOR_TEST=
+if grep -qw "memhp\.test=$(basename "$0" .sh)" /proc/cmdline; then
+	BOOTED_FOR_TEST=1
+fi
 MEMHP_MISSING=$(missing_need)
 if [ -n "$MEMHP_MISSING" ]; then
 	ktap_print_header
@@ -91,8 +116,10 @@ fi
 host()
 {
 	if [ -z "$CTL" ]; then
-		echo "Bail out! a host request without the host channel: $1"
-		echo "# (a test that talks to the host says '# memhp-needs: qmp')"
+		# to stderr, and the whole test: the caller may be in $(...)
+		echo "Bail out! a host request without the host channel (a test" \
+			"that talks to the host says '# memhp-needs: qmp'): $1" >&2
+		kill $$
 		exit "$KSFT_FAIL"
 	fi
 	printf 'REQ %s\n' "$1" >&"$CTL"
@@ -440,6 +467,29 @@ helper_finish()
 		kill -KILL "$pid"
 	fi
 	wait "$pid"
+}
+
+# offline_boot_blocks N: offline up to N boot blocks, from the top, and print
+# their ids.  Only blocks inside a zone are tried: both neighbours online and
+# in the same zone, so that the zone keeps its span and a plain online puts
+# the block back where it was.  Each gets 5 s (an offline retries until it
+# is interrupted), and at most 16 are tried.
+offline_boot_blocks()
+{
+	local want=$1 tries=16 b zone
+	for b in $(blocks | sort -rn); do
+		[ "$want" -gt 0 ] && [ "$tries" -gt 0 ] || break
+		[ "$(state_of "$b")" = online ] || continue
+		[ -e $MEM/memory$((b - 1)) ] && [ -e $MEM/memory$((b + 1)) ] || continue
+		zone=$(zones_of "$b")
+		all_in_state online $((b - 1)) $((b + 1)) &&
+			[ "$(zones_of $((b - 1)))" = "$zone" ] &&
+			[ "$(zones_of $((b + 1)))" = "$zone" ] || continue
+		tries=$((tries - 1))
+		case $(memhp_helper write-with-sigint $MEM/memory$b/state offline 5) in
+		OK*) echo "$b"; want=$((want - 1)) ;;
+		esac
+	done
 }
 
 # ---- what a failed operation must leave as it was -----------------------------

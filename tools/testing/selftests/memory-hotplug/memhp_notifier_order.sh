@@ -51,6 +51,10 @@ events()
 show_log() { sed 's/^/# log: /' $LOGDIR/log; }
 
 ktap_print_header
+if [ -z "$BOOTED_FOR_TEST" ] && ! modinfo memory_notify_log >/dev/null 2>&1; then
+	ktap_skip_all "needs the test module memory_notify_log.ko (memory_notify_log.c)"
+	exit "$KSFT_SKIP"
+fi
 ktap_set_plan 19
 
 B=($(dimm_plug d1 512M))

@@ -33,6 +33,18 @@ else
 		>/dev/null 3>&- 4>&- 9>&-
 fi
 check "systemd-udevd starts" wait_until 10 pidof systemd-udevd
+
+# the guest as it was, however the test ends: without the rule, and
+# without the udevd started here
+test_cleanup()
+{
+	rm -f /etc/udev/rules.d/40-memhp-online.rules
+	if [ -n "$own_udevd" ]; then
+		udevadm control --exit
+	else
+		udevadm control --reload
+	fi
+}
 udevadm monitor --kernel --udev --subsystem-match=memory >/tmp/uevents 2>&1 &
 udevadm monitor --kernel --property --subsystem-match=memory >/tmp/uevents.prop 2>&1 &
 sleep 1
@@ -92,11 +104,4 @@ only_std_keys()
 check "every event carries exactly ACTION, DEVPATH, SEQNUM, SUBSYSTEM" only_std_keys
 grep -E 'memory' /tmp/uevents | head -40 | sed 's/^/# /'
 
-# the guest as it was: without the rule, and without the udevd started here
-rm -f /etc/udev/rules.d/40-memhp-online.rules
-if [ -n "$own_udevd" ]; then
-	udevadm control --exit
-else
-	udevadm control --reload
-fi
 ktap_finished
