@@ -10,7 +10,8 @@
 #
 # A test says what it needs in its header lines, and the tests that need what
 # this guest lacks skip (KSFT_SKIP) with the reason:
-#   # memhp-needs: qmp        the host channel (device_add, device_del, events)
+#   # memhp-needs: qmp        the host channel (device_add, device_del, events),
+#                             in a guest booted for this test alone
 #   # memhp-qemu: ARGS        a machine other than the default one (NUMA nodes,
 #                             virtio-mem devices, ACPI tables, memory sizes)
 #   # memhp-append: WORDS     kernel command line words (kmemleak=on is a check
@@ -77,8 +78,9 @@ missing_need()
 	for need in $(header_of needs); do
 		case $need in
 		qmp)
-			[ -n "$CTL" ] && continue
-			echo "needs the QEMU host channel of its harness (memhp_vm.py)"
+			# a guest that other tests share (make shell, the whole
+			# collection) would get their devices in each other's way
+			echo "needs a guest its harness boots for it, with the QEMU host channel (memhp_vm.py)"
 			return 0 ;;
 		*)
 			echo "needs '$need', which this library does not know"

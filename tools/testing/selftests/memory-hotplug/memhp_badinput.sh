@@ -6,7 +6,7 @@
 #    fails with the errno stock Linux gives and leaves every block, zone and
 #    policy exactly as it was.  (No kernel warning: the runner checks the
 #    console.)  The blocks written to are a DIMM's, one offline and one
-#    online Movable; without the host channel, two boot blocks: one that
+#    online Movable; in a guest not booted for it, two boot blocks: one that
 #    could go offline (the test skips when none can) and one online.
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
@@ -25,7 +25,7 @@ snapshot()
 	cat $MEM/auto_online_blocks
 }
 
-if [ -n "$CTL" ]; then
+if [ -n "$BOOTED_FOR_TEST" ]; then
 	new=$(dimm_plug d1 256M)
 	B=($new)
 	OFF=${B[0]}
@@ -94,7 +94,7 @@ while IFS='|' read -r file value want; do
 	fi
 done <<<"$CASES"
 
-if [ -n "$CTL" ]; then
+if [ -n "$BOOTED_FOR_TEST" ]; then
 	check "the blocks still work: both offline and online again" \
 		eval 'online_blocks offline $ON &&
 		      online_blocks online_movable $OFF $ON &&
