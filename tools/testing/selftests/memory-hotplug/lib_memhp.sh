@@ -80,7 +80,7 @@ missing_need()
 		qmp)
 			# a guest that other tests share (make shell, the whole
 			# collection) would get their devices in each other's way
-			echo "needs a guest its harness boots for it, with the QEMU host channel (memhp_vm.py)"
+			echo "needs a guest its harness (memhp_vm.py) boots for it, with QMP"
 			return 0 ;;
 		*)
 			echo "needs '$need', which this library does not know"
