@@ -471,6 +471,28 @@ helper_finish()
 	wait "$pid"
 }
 
+# acpi_memdev UID: the sysfs directory of the PNP0C80 device with that _UID.
+acpi_memdev()
+{
+	local d
+	for d in $(grep -l PNP0C80 /sys/bus/acpi/devices/*/hid 2>/dev/null); do
+		d=${d%/hid}
+		[ "$(cat $d/uid 2>/dev/null)" = "$1" ] && echo "$d"
+	done
+	return 0
+}
+
+# bound_to DEV BLOCK...: every block's firmware_node is the device DEV.
+bound_to()
+{
+	local dev=$1 b
+	shift
+	for b in "$@"; do
+		[ "$(readlink -f $MEM/memory$b/firmware_node 2>/dev/null)" = \
+		  "$(readlink -f $dev)" ] || return 1
+	done
+}
+
 # offline_boot_blocks N: offline up to N boot blocks, from the top, and print
 # their ids.  Only blocks inside a zone are tried: both neighbours online and
 # in the same zone, so that the zone keeps its span and a plain online puts

@@ -22,8 +22,7 @@ block_at() { echo $(($1 / BLOCK_SIZE)); }
 boot=$(echo $(seq "$(block_at $START)" "$(block_at $((RAM_END - 1)))"))
 above=$(echo $(seq "$(block_at $RAM_END)" "$(block_at $((END - 1)))"))
 
-dev=$(grep -l PNP0C80 /sys/bus/acpi/devices/*/hid | xargs -n1 dirname |
-	while read -r d; do [ "$(cat $d/uid 2>/dev/null)" = 16976 ] && echo $d; done)
+dev=$(acpi_memdev 16976)
 # firmware_node_of BLOCK: where the block's firmware_node link leads.
 firmware_node_of() { readlink -f $MEM/memory$1/firmware_node 2>/dev/null; }
 # physical_nodes: the ids of the blocks the device lists as its physical nodes.
@@ -43,18 +42,11 @@ bound_elsewhere()
 		[ "$(firmware_node_of $b)" = "$(readlink -f $dev)" ] && echo $b
 	done
 }
-all_bound()
-{
-	local b
-	for b in $boot; do
-		[ "$(firmware_node_of $b)" = "$(readlink -f $dev)" ] || return 1
-	done
-}
 
 check "128 MiB blocks, as the SSDT's range assumes ($BLOCK_SIZE bytes)" \
 	[ "$BLOCK_SIZE" -eq $((128 << 20)) ]
 check "the SSDT's PNP0C80 device is there ($dev)" [ -n "$dev" ]
-check "the boot blocks under its range ($boot) link to it (firmware_node)" all_bound
+check "the boot blocks under its range ($boot) link to it (firmware_node)" bound_to $dev $boot
 check "and the device lists exactly them as its physical nodes ($(physical_nodes))" \
 	eval '[ "$(physical_nodes)" = "$boot" ]'
 check "no other block is bound to it" eval '[ -z "$(bound_elsewhere)" ]'

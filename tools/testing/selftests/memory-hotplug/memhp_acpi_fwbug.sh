@@ -19,18 +19,8 @@ ktap_set_plan 9
 
 G=$((256 << 30))
 block_at() { echo $(($1 / BLOCK_SIZE)); }
-# bound_to DEV BLOCK...: every block's firmware_node is DEV.
-bound_to()
-{
-	local dev=$1 b
-	shift
-	for b in "$@"; do
-		[ "$(readlink -f $MEM/memory$b/firmware_node)" = "$(readlink -f $dev)" ] || return 1
-	done
-}
 fw=$(dmesg | grep 'FW_BUG\|Firmware Bug' | grep -i 'memory range')
-dev=$(grep -l PNP0C80 /sys/bus/acpi/devices/*/hid | xargs -n1 dirname |
-	while read -r d; do [ "$(cat $d/uid 2>/dev/null)" = 19778 ] && echo $d; done)
+dev=$(acpi_memdev 19778)
 
 check "the firmware's PNP0C80 device is there ($dev)" [ -n "$dev" ]
 check "the overlapping range is reported and ignored" \

@@ -19,15 +19,12 @@ G=$((256 << 30))
 B0=$((G / BLOCK_SIZE))
 B1=$((B0 + 1))
 B2=$((B0 + 2))
-dev=$(grep -l PNP0C80 /sys/bus/acpi/devices/*/hid | xargs -n1 dirname |
-	while read -r d; do [ "$(cat $d/uid 2>/dev/null)" = 19791 ] && echo $d; done)
+dev=$(acpi_memdev 19791)
 
 check "the firmware's PNP0C80 device is there ($dev)" [ -n "$dev" ]
 check "the first range's blocks $B0 $B1 are there, offline; $B2 is not" \
 	eval 'all_in_state offline $B0 $B1 && [ ! -e $MEM/memory$B2 ]'
-check "both are bound to the device (firmware_node)" \
-	eval '[ "$(readlink -f $MEM/memory$B0/firmware_node)" = "$(readlink -f $dev)" ] &&
-	      [ "$(readlink -f $MEM/memory$B1/firmware_node)" = "$(readlink -f $dev)" ]'
+check "both are bound to the device (firmware_node)" bound_to $dev $B0 $B1
 echo 1 >$dev/eject
 check "an eject through sysfs removes both blocks" wait_until 30 all_gone $B0 $B1
 check "and the device reports itself absent" \
