@@ -26,6 +26,12 @@ its first "--- a/" line.
   Check:       the start of the description of the scenario's case that
                the bug fails: it must fail on stock and pass with the fix
                (any other failure on stock does not count)
+               "the guest kernel crashed" names the crash itself (the
+               harness's case): with the fix, a clean run answers it
+  Runs:        (optional, default 1) for a race: stock runs up to this
+               many times and must fail the check in one of them; with
+               the fix, the scenario runs this many times and passes
+               every one
   Also:        (optional) scenarios that pass on stock and must still
                pass with the fix: the nearest regression guard
 """
@@ -65,7 +71,7 @@ def read_fix(path):
            "body": rest[:at].strip() + "\n", "diff": rest[at + 1:]}
     for line in head.splitlines():
         key, _, val = line.partition(":")
-        if key not in ("Subject", "Reproducer", "Check", "Also"):
+        if key not in ("Subject", "Reproducer", "Check", "Runs", "Also"):
             die("%s: unknown header '%s'" % (path, line))
         fix[key] = val.strip()
     for key in ("Subject", "Reproducer", "Check"):
@@ -76,6 +82,9 @@ def read_fix(path):
         die("%s: needs a Fixes: tag, or to say why there is none "
             "('no Fixes: tag')" % path)
     fix["Also"] = fix.get("Also", "").split()
+    if not re.match(r"^[1-9][0-9]*$", fix.get("Runs", "1")):
+        die("%s: Runs: wants a count of runs" % path)
+    fix["Runs"] = int(fix.get("Runs", "1"))
     for name in [fix["Reproducer"]] + fix["Also"]:
         scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
                                 "memhp_%s.sh" % name)
@@ -90,6 +99,10 @@ def load_fixes():
     if not fixes:
         die("no fixes in %s" % FIXES)
     return fixes
+
+
+# the harness's case for a guest whose kernel crashed (memhp_vm.py)
+CRASH = "the guest kernel crashed"
 
 
 def diff_files(diff):
@@ -233,29 +246,46 @@ def verify_fix(n, fx, patch, env):
     passed, failed = passed + ok, failed + (not ok)
 
     # stock: the case the bug breaks fails; failing another way is no proof
+    runs = fx["Runs"]
     built, log = build("upstream", env)
-    top, case, out = scenario_outcome("upstream", name, fx["Check"], env) \
-        if built else (None, None, log)
-    ok = case is not None and case.startswith("not ok")
-    print("%s %d %s: %s fails on the stock kernel without it" %
-          ("ok" if ok else "not ok", n + 1, fx["name"], name))
+    ok, run = False, 0
+    while built and not ok and run < runs:
+        run += 1
+        top, case, out = scenario_outcome("upstream", name, fx["Check"], env)
+        ok = case is not None and case.startswith("not ok")
+    if not built:
+        top, case, out = None, None, log
+    print("%s %d %s: %s fails on the stock kernel without it%s" %
+          ("ok" if ok else "not ok", n + 1, fx["name"], name,
+           "" if runs == 1 else " (in run %d of at most %d)" % (run, runs)))
     print("    # stock: %s" % (case or "no case '%s'" % fx["Check"]))
     print("    # stock: %s" % (top or "no result"))
     if not ok:
         comment(out)
     passed, failed = passed + ok, failed + (not ok)
 
-    # with the fix: that case and every other one of the scenario pass
+    # with the fix: that case and every other one of the scenario pass,
+    # in every run
     fix_env = dict(env, MEMHP_FIX=fx["path"])
     built, log = build("fix", fix_env)
-    top, case, out = scenario_outcome("fix", name, fx["Check"], fix_env) \
-        if built else (None, None, log)
-    ok = top is not None and top.startswith("ok") and "#" not in top and \
-        case is not None and case.startswith("ok")
-    notes = ["with the fix: %s" % (case or "no case '%s'" % fx["Check"]),
-             "with the fix: %s" % (top or "no result")]
-    if not ok:
-        notes += out.strip().splitlines()[-40:]
+    notes, ok = [], built
+    for run in range(1, runs + 1 if built else 1):
+        top, case, out = scenario_outcome("fix", name, fx["Check"], fix_env)
+        good = top is not None and top.startswith("ok") and "#" not in top
+        if fx["Check"] == CRASH:
+            good = good and case is None
+        else:
+            good = good and case is not None and case.startswith("ok")
+        at = "" if runs == 1 else " (run %d of %d)" % (run, runs)
+        notes += ["with the fix%s: %s" % (at, case or "no case '%s'" %
+                                          fx["Check"]),
+                  "with the fix%s: %s" % (at, top or "no result")]
+        if not good:
+            notes += out.strip().splitlines()[-40:]
+            ok = False
+            break
+    if not built:
+        notes += ["with the fix: not built"] + log.strip().splitlines()[-40:]
     for also in fx["Also"] if built else []:
         top, _, out = scenario_outcome("fix", also, "", fix_env)
         good = top is not None and top.startswith("ok") and "#" not in top
@@ -263,9 +293,10 @@ def verify_fix(n, fx, patch, env):
         if not good:
             notes += out.strip().splitlines()[-20:]
         ok = ok and good
-    print("%s %d %s: %s%s passes on the stock kernel with it" %
+    print("%s %d %s: %s%s passes on the stock kernel with it%s" %
           ("ok" if ok else "not ok", n + 2, fx["name"], name,
-           "".join(", " + a for a in fx["Also"])))
+           "".join(", " + a for a in fx["Also"]),
+           "" if runs == 1 else " (%d runs)" % runs))
     for ln in notes:
         print("    # " + ln)
     passed, failed = passed + ok, failed + (not ok)
