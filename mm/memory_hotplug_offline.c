@@ -73,7 +73,10 @@
 #include <linux/workqueue.h>
 #include <linux/writeback.h>
 
+#include <kunit/visibility.h>
+
 #include "internal.h"
+#include "tests/hotplug_kunit_helpers.h"
 
 /*
  * Where an offline's folios may migrate to: @first, and @then once @first
@@ -183,24 +186,50 @@ enum page_kind { PAGE_SKIP, PAGE_MOVABLE, PAGE_STUCK };
  * shorter than one pfn nor longer than the rest of the range.
  */
 
-/* pfns from @pfn to the end of its naturally aligned chunk of 2^@order */
-static unsigned long chunk_tail(unsigned long pfn, unsigned int order)
+/**
+ * chunk_tail() - pfns from @pfn to the end of its aligned chunk
+ * @pfn: a pfn inside the chunk.
+ * @order: the chunk's order, as read from its head (maybe stale).
+ *
+ * Context: Any.
+ * Return: the pfns from @pfn to the end of its naturally aligned chunk of
+ * 2^@order pages: at least one.
+ */
+VISIBLE_IF_KUNIT unsigned long chunk_tail(unsigned long pfn, unsigned int order)
 {
 	return (1UL << order) - (pfn & ((1UL << order) - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(chunk_tail);
 
-/* pfns from @pfn to @end (a folio's end), or 1 when @end is behind @pfn */
-static unsigned long tail_or_one(unsigned long pfn, unsigned long end)
+/**
+ * tail_or_one() - pfns from @pfn to a folio's end
+ * @pfn: where the scan is.
+ * @end: the end of the folio it saw there (maybe stale).
+ *
+ * Context: Any.
+ * Return: @end - @pfn, or 1 when @end is not ahead of @pfn.
+ */
+VISIBLE_IF_KUNIT unsigned long tail_or_one(unsigned long pfn, unsigned long end)
 {
 	return end > pfn ? end - pfn : 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(tail_or_one);
 
-/* the step from @pfn by @span, inside [@pfn, @end) and at least one pfn */
-static unsigned long sweep_step(unsigned long span, unsigned long pfn,
-				unsigned long end)
+/**
+ * sweep_step() - the scan's next step
+ * @span: how far what the scan saw at @pfn reaches.
+ * @pfn: where the scan is, inside the range.
+ * @end: the end of the range.
+ *
+ * Context: Any.
+ * Return: @span limited to [1, @end - @pfn].
+ */
+VISIBLE_IF_KUNIT unsigned long sweep_step(unsigned long span, unsigned long pfn,
+					  unsigned long end)
 {
 	return clamp(span, 1UL, end - pfn);
 }
+EXPORT_SYMBOL_IF_KUNIT(sweep_step);
 
 /*
  * What a page of the isolated range needs, judged without a reference:
@@ -729,7 +758,3 @@ undo_isolation:
 	return ret;
 }
 ALLOW_ERROR_INJECTION(offline_pages, ERRNO);
-
-#ifdef CONFIG_MEMORY_HOTPLUG_KUNIT_TEST
-#include "tests/memory_hotplug_offline_kunit.h"
-#endif

@@ -51,7 +51,10 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
+#include <kunit/visibility.h>
+
 #include "internal.h"
+#include "tests/hotplug_kunit_helpers.h"
 
 /* ------------------------------------------------------------------------
  * Online / offline flags
@@ -99,9 +102,16 @@ void offline_mem_sections(unsigned long start_pfn, unsigned long end_pfn)
  * The subsection map
  */
 
-/* Set in @mask the subsections of [@pfn, @pfn + @nr), inside one section. */
-static void subsection_mask(unsigned long *mask, unsigned long pfn,
-			    unsigned long nr)
+/**
+ * subsection_mask() - the subsections of a part of one section
+ * @mask: the bitmap to fill (SUBSECTIONS_PER_SECTION bits).
+ * @pfn: the part's first pfn.
+ * @nr: its pfns, inside @pfn's section (0: none).
+ *
+ * Context: Any.
+ */
+VISIBLE_IF_KUNIT void subsection_mask(unsigned long *mask, unsigned long pfn,
+				      unsigned long nr)
 {
 	unsigned int first = subsection_map_index(pfn);
 	unsigned int last = subsection_map_index(pfn + nr - 1);
@@ -110,10 +120,20 @@ static void subsection_mask(unsigned long *mask, unsigned long pfn,
 	if (nr)
 		bitmap_set(mask, first, last - first + 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(subsection_mask);
 
-/* Claim a part's subsections in @map: -EEXIST if one is taken already. */
-static int subsections_claim(unsigned long *map, unsigned long pfn,
-			     unsigned long nr)
+/**
+ * subsections_claim() - mark a part's subsections present
+ * @map: a section's subsection map.
+ * @pfn: the part's first pfn.
+ * @nr: its pfns, inside @pfn's section.
+ *
+ * Context: The caller owns @map (mem_hotplug_lock, or a local bitmap).
+ * Return: 0; -EINVAL for an empty part, -EEXIST (@map untouched) when one
+ * of its subsections is taken already.
+ */
+VISIBLE_IF_KUNIT int subsections_claim(unsigned long *map, unsigned long pfn,
+				       unsigned long nr)
 {
 	DECLARE_BITMAP(part, SUBSECTIONS_PER_SECTION);
 
@@ -125,10 +145,19 @@ static int subsections_claim(unsigned long *map, unsigned long pfn,
 	bitmap_or(map, map, part, SUBSECTIONS_PER_SECTION);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(subsections_claim);
 
-/* Release a part's subsections: -EINVAL (map untouched) unless all held. */
-static int subsections_release(unsigned long *map, unsigned long pfn,
-			       unsigned long nr)
+/**
+ * subsections_release() - mark a part's subsections absent
+ * @map: a section's subsection map, or NULL.
+ * @pfn: the part's first pfn.
+ * @nr: its pfns, inside @pfn's section.
+ *
+ * Context: The caller owns @map (mem_hotplug_lock, or a local bitmap).
+ * Return: 0; -EINVAL (@map untouched) unless all of them were present.
+ */
+VISIBLE_IF_KUNIT int subsections_release(unsigned long *map, unsigned long pfn,
+					 unsigned long nr)
 {
 	DECLARE_BITMAP(part, SUBSECTIONS_PER_SECTION);
 
@@ -138,6 +167,7 @@ static int subsections_release(unsigned long *map, unsigned long pfn,
 	bitmap_andnot(map, map, part, SUBSECTIONS_PER_SECTION);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(subsections_release);
 
 static unsigned long *usage_map(struct mem_section *ms)
 {
@@ -148,10 +178,21 @@ static unsigned long *usage_map(struct mem_section *ms)
  * The memmap of a part
  */
 
-/* vmemmap pages a part costs (fewer with compound ZONE_DEVICE pages). */
-static unsigned long part_memmap_pages(unsigned long pfn, unsigned long nr,
-				       struct vmem_altmap *altmap,
-				       struct dev_pagemap *pgmap)
+/**
+ * part_memmap_pages() - the vmemmap pages a part of a section costs
+ * @pfn: the part's first pfn.
+ * @nr: its pfns.
+ * @altmap: where its memmap goes, or NULL.
+ * @pgmap: its ZONE_DEVICE map, or NULL.
+ *
+ * Context: Any.
+ * Return: pages of memmap: fewer with compound ZONE_DEVICE pages, whose
+ * tail struct pages share their vmemmap.
+ */
+VISIBLE_IF_KUNIT unsigned long part_memmap_pages(unsigned long pfn,
+						 unsigned long nr,
+						 struct vmem_altmap *altmap,
+						 struct dev_pagemap *pgmap)
 {
 	unsigned int order = pgmap ? pgmap->vmemmap_shift : 0;
 
@@ -162,6 +203,7 @@ static unsigned long part_memmap_pages(unsigned long pfn, unsigned long nr,
 		return VMEMMAP_RESERVE_NR * (nr >> order);
 	return IS_ALIGNED(pfn, 1UL << order) ? VMEMMAP_RESERVE_NR : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(part_memmap_pages);
 
 static noinline struct page *memmap_get(int nid, unsigned long pfn,
 					unsigned long nr,
@@ -346,7 +388,3 @@ void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
 		return;
 	section_deactivate(pfn, nr_pages, altmap, pgmap);
 }
-
-#ifdef CONFIG_SPARSE_HOTPLUG_KUNIT_TEST
-#include "tests/sparse_hotplug_kunit.h"
-#endif

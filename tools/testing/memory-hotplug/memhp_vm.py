@@ -953,7 +953,9 @@ def check_harness(impl):
 
 
 def declared_suites(impl):
-    """The KUnit suites memhp_kunit.sh says kernel IMPL must run."""
+    """The built-in KUnit suites memhp_kunit.sh says kernel IMPL must run
+    (the ones built as modules run when memhp_kunit.sh loads them, which
+    kunit.py exec does not do)."""
     text = open(os.path.join(GUEST_DIR, "memhp_kunit.sh")).read()
     found = {}
     for var in ("STOCK_SUITES", "OUR_SUITES"):

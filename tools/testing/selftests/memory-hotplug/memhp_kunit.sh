@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# b. KUnit: the built-in suites ran at boot.  The suites this kernel must run
-#    are declared below (memhp.impl= on the command line says which kernel
-#    this is); each must be in the kernel log with a result for every case
-#    its own "1..N" line announced.  Every KUnit case becomes one case here:
+# b. KUnit: the built-in suites ran at boot, and the ones built as modules
+#    run now, as their modules load.  The suites this kernel must run are
+#    declared below (memhp.impl= on the command line says which kernel this
+#    is); each must be in the kernel log with a result for every case its
+#    own "1..N" line announced.  Every KUnit case becomes one case here:
 #    a skipped KUnit case is a skip, a failed one a fail, and a missing
 #    suite, a missing case or a suite nobody declared is a fail.
 #
@@ -13,9 +14,11 @@
 
 # Stock suites kernel/configs/memhp.config enables (both kernels).
 STOCK_SUITES="list-kunit-test hlist klist"
-# Ours, from kernel/configs/memhp-ours.config (IMPL=ours only).
-OUR_SUITES="memory_hotplug memory_hotplug_zone memory_hotplug_offline
-	sparse_hotplug memory_block"
+# Ours, from kernel/configs/memhp-ours.config (IMPL=ours only): built in,
+OUR_SUITES="memory_hotplug memory_hotplug_zone memory_block"
+# and as modules, "suite:module".
+OUR_MODULE_SUITES="memory_hotplug_offline:memory_hotplug_offline_kunit
+	sparse_hotplug:sparse_hotplug_kunit"
 
 ktap_print_header
 
@@ -25,10 +28,21 @@ for word in $(cat /proc/cmdline); do
 	memhp.impl=*) impl=${word#memhp.impl=} ;;
 	esac
 done
+modules=
 case $impl in
-ours) expected="$STOCK_SUITES $OUR_SUITES" ;;
+ours)
+	expected="$STOCK_SUITES $OUR_SUITES"
+	modules=$OUR_MODULE_SUITES
+	;;
 *) expected=$STOCK_SUITES ;;
 esac
+
+# Each module's suite runs as it loads; one that does not load fails its
+# suite (missing from the log) and says why here.
+for m in $modules; do
+	expected="$expected ${m%%:*}"
+	modprobe "${m#*:}" 2>&1 | sed 's/^/# modprobe: /'
+done
 
 # The kernel log without timestamps.
 dmesg | sed -e 's/^\[[^]]*\] //' >/tmp/kunit.log
@@ -113,7 +127,7 @@ report()
 {
 	local s=$1 n=${plan[$1]:-0} k r name why skip
 	if [[ " $ran " != *" $s "* ]]; then
-		ktap_test_fail "kunit $s: suite missing from the boot log"
+		ktap_test_fail "kunit $s: suite missing from the kernel log"
 		return
 	fi
 	if [ "$n" -eq 0 ]; then

@@ -1,18 +1,19 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for offlining memory (mm/memory_hotplug_offline.c).
  *
- * Included at the end of memory_hotplug_offline.c.  The page scan of an
+ * Built in or as a module (CONFIG_MEMORY_HOTPLUG_OFFLINE_KUNIT_TEST); the
+ * helpers it tests are exported to it with CONFIG_KUNIT.  The page scan of an
  * offline reads struct pages it holds no reference on; what it reads may
  * be stale by the time it steps.  These cases pin down the step arithmetic
  * with answers worked out by hand: every step moves forward by at least
  * one pfn, ends where the chunk or folio it saw ends, and never leaves the
  * range.
  */
-#ifndef _MM_TESTS_MEMORY_HOTPLUG_OFFLINE_KUNIT_H
-#define _MM_TESTS_MEMORY_HOTPLUG_OFFLINE_KUNIT_H
-
 #include <kunit/test.h>
+#include <linux/module.h>
+
+#include "hotplug_kunit_helpers.h"
 
 /* A free chunk seen at its head is skipped whole. */
 static void offline_test_free_chunk_at_its_head_is_skipped_whole(struct kunit *test)
@@ -70,4 +71,6 @@ static struct kunit_suite offline_test_suite = {
 
 kunit_test_suite(offline_test_suite);
 
-#endif /* _MM_TESTS_MEMORY_HOTPLUG_OFFLINE_KUNIT_H */
+MODULE_DESCRIPTION("KUnit tests for the page scan of a memory offline");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,15 +1,19 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for hot-plugged sparsemem sections (mm/sparse_hotplug.c).
  *
- * Included at the end of sparse_hotplug.c.  The subsection map arithmetic
+ * Built in or as a module (CONFIG_SPARSE_HOTPLUG_KUNIT_TEST); the helpers it
+ * tests are exported to it with CONFIG_KUNIT.  The subsection map arithmetic
  * runs on local bitmaps, so no section of the machine is touched; the
  * memmap cost is checked against the size of struct page.
  */
-#ifndef _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H
-#define _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H
-
 #include <kunit/test.h>
+#include <linux/bitmap.h>
+#include <linux/mm_types.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+
+#include "hotplug_kunit_helpers.h"
 
 #define SUB PAGES_PER_SUBSECTION
 #define SEC PAGES_PER_SECTION
@@ -103,4 +107,6 @@ static struct kunit_suite sparse_test_suite = {
 
 kunit_test_suite(sparse_test_suite);
 
-#endif /* _MM_TESTS_SPARSE_HOTPLUG_KUNIT_H */
+MODULE_DESCRIPTION("KUnit tests for hot-plugged sparsemem sections");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
