@@ -48,8 +48,15 @@ endif
 HARNESS := tools/testing/memory-hotplug
 PY := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
-# Debian packages the build, the harness and the guest tools need.
-DEPS := linux-source-6.12 qemu-system-x86 busybox-static flex bison bc \
+# The base kernel's package at the version BASE pins (Debian moves its
+# candidate on), or whatever version is there when BASE_SHA256= overrides
+# the pin.
+BASE_PIN := $(shell . ./BASE && echo "$$BASE_PACKAGE=$$BASE_VERSION")
+BASE_DEP := $(if $(BASE_SHA256),$(firstword $(subst =, ,$(BASE_PIN))),$(BASE_PIN))
+
+# Debian packages the build, the harness and the guest tools need
+# ("package=version": that version exactly).
+DEPS := $(BASE_DEP) qemu-system-x86 busybox-static flex bison bc \
 	libelf-dev libssl-dev cpio util-linux stress-ng kmod python3 udev \
 	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse \
 	python3-docutils python3-ply python3-git
@@ -70,14 +77,18 @@ deps:
 
 install-missing:
 	@missing=; for p in $(PKGS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-			grep -q 'install ok installed' || missing="$$missing $$p"; \
+		got=$$(dpkg-query -W -f='$${Status} $${Version}' $${p%%=*} 2>/dev/null); \
+		case $$p in \
+		*=*) [ "$$got" = "install ok installed $${p#*=}" ] ;; \
+		*) [ "$${got% *}" = "install ok installed" ] ;; \
+		esac || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "  DEPS    installing:$$missing"; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends $$missing >/dev/null || exit 1; \
+			--no-install-recommends --allow-downgrades $$missing \
+			>/dev/null || exit 1; \
 	fi
 
 kernel: deps
