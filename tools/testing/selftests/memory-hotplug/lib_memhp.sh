@@ -17,7 +17,10 @@
 #   # memhp-append: WORDS     kernel command line words (kmemleak=on is a check
 #                             of its own, not a need)
 # Under the QEMU driver every need is met: the driver boots each test with its
-# own machine and command line (memhp.test=NAME).
+# own machine and command line (memhp.test=NAME).  A guest of the default
+# machine booted with "kunit.enable=1 mem=768M movablecore=512M" has every
+# command line word the tests of that machine ask for: there only the tests
+# that need the host channel skip.
 
 MEMHP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$MEMHP_DIR/../kselftest/ktap_helpers.sh"

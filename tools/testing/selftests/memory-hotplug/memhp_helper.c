@@ -33,6 +33,11 @@
  *	page fault of its own takes the fault.  Prints "<errno name or OK>
  *	fired" when the N-th site was reached, "<...> unused" when the write
  *	passed fewer than N sites.
+ *   memhp_helper fail-all FILE VALUE
+ *	write VALUE to FILE with /proc/thread-self/make-it-fail set: with a
+ *	fault attribute armed for tasks that ask (task-filter, probability
+ *	100), every call of that kind fails during the write.  Pages locked
+ *	in first, as for fail-nth.  Prints "<errno name or OK>".
  *   memhp_helper kmsg [SEQ]
  *	without SEQ: the sequence number the next kernel message gets; with
  *	it: the text of each message from SEQ on, one per line.  Unlike
@@ -390,6 +395,24 @@ static int cmd_fail_nth(const char *nth, const char *file, const char *value)
 	return 0;
 }
 
+static int cmd_fail_all(const char *file, const char *value)
+{
+	int fd = open(file, O_WRONLY);
+	int ctl = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	int err = 0;
+
+	if (fd < 0 || ctl < 0 || mlockall(MCL_CURRENT | MCL_FUTURE))
+		return 2;
+	if (write(ctl, "1", 1) < 0)
+		return 2;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	if (pwrite(ctl, "0", 1, 0) < 0)
+		return 2;
+	printf("%s\n", err ? strerrorname_np(err) : "OK");
+	return 0;
+}
+
 /*
  * Each read() of /dev/kmsg returns one record, "prio,seq,usec,flags;text"
  * (a newline inside text comes escaped), then lines of dictionary
@@ -465,6 +488,8 @@ int main(int argc, char **argv)
 					     strtod(argv[4], NULL));
 	if (argc == 5 && !strcmp(argv[1], "fail-nth"))
 		return cmd_fail_nth(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "fail-all"))
+		return cmd_fail_all(argv[2], argv[3]);
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "kmsg"))
 		return cmd_kmsg(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");

@@ -5,7 +5,6 @@
 #    to /sys/devices/system/memory/probe adds one block, which then onlines.
 #    Misaligned, duplicate and garbage addresses fail and change nothing.
 #
-# memhp-qemu: -m 1G
 # memhp-append: mem=768M
 # memhp-upstream-debug: xfail stock's
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
