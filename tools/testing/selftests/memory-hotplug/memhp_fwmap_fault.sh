@@ -113,8 +113,8 @@ while [ $n -lt $MAX_N ]; do
 		ktap_exit_fail_msg "memhp_helper fail-nth could not run (N=$n)" ;;
 	*)
 		# an error no injected failure explains
-		[ "$site" = fired ] ||
-			ktap_exit_fail_msg "probing $(printf 0x%x "$ADDR") fails ($err) without a fault"
+		[ "$site" = fired ] || ktap_exit_fail_msg \
+			"probing $(printf 0x%x "$ADDR") fails ($err) without a fault"
 		if [ "$(snap)" != "$before" ]; then
 			unchanged=
 			ktap_print_msg "N=$n: the probe failed ($err) but changed the blocks"
