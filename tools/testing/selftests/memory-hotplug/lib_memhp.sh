@@ -706,6 +706,29 @@ kmsg_since()
 	[ -z "$log" ] || printf '%s\n' "$log"
 }
 
+# fault_attrs_set DIR ATTR=VALUE...: set fault-injection attributes of DIR
+# (debugfs: fail_page_alloc, failslab...), remembering what each was;
+# fault_attrs_restore puts them all back (twice does no harm).
+FAULT_SAVED=
+fault_attrs_set()
+{
+	local dir=$1 kv
+
+	shift
+	for kv in "$@"; do
+		FAULT_SAVED="$FAULT_SAVED $dir/${kv%%=*}=$(cat "$dir/${kv%%=*}")"
+		echo "${kv#*=}" >"$dir/${kv%%=*}"
+	done
+}
+fault_attrs_restore()
+{
+	local kv
+
+	for kv in $FAULT_SAVED; do
+		echo "${kv#*=}" >"${kv%%=*}"
+	done
+}
+
 # check DESCRIPTION COMMAND...: one KTAP case from a command's status.
 check()
 {

@@ -31,23 +31,14 @@ ktap_set_plan 5
 # a cache of its own), page allocations are not (no order reaches
 # min-order).  Each attribute is put back as it was, however the test ends.
 CACHE=/sys/kernel/slab/kmalloc-8
-SETTINGS="failslab/probability=0 failslab/verbose=0 failslab/ignore-gfp-wait=N
-	  failslab/cache-filter=Y fail_page_alloc/probability=0
-	  fail_page_alloc/min-order=11"
-SAVED=
 test_cleanup()
 {
-	local kv
-
 	echo 0 >$CACHE/failslab 2>/dev/null
-	for kv in $SAVED; do
-		echo "${kv#*=}" >"$DBG/${kv%%=*}"
-	done
+	fault_attrs_restore
 }
-for kv in $SETTINGS; do
-	SAVED="$SAVED ${kv%%=*}=$(cat "$DBG/${kv%%=*}")"
-	echo "${kv#*=}" >"$DBG/${kv%%=*}"
-done
+fault_attrs_set $DBG/failslab probability=0 verbose=0 ignore-gfp-wait=N \
+	cache-filter=Y
+fault_attrs_set $DBG/fail_page_alloc probability=0 min-order=11
 echo 1 >$CACHE/failslab || ktap_exit_fail_msg "cannot mark $CACHE for failslab"
 
 # the blocks of RAM above mem= that can be probed, lowest first: with

@@ -30,9 +30,6 @@ ktap_print_header
 ktap_set_plan 4
 
 FAIL=/sys/kernel/debug/fail_page_alloc
-# the attributes this test sets, and their values for it
-SETTINGS="verbose=0 ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0 space=0
-	  times=-1 interval=1"
 addr=$((768 << 20))
 nr=$((addr / BLOCK_SIZE))
 snap() { (blocks; grep -c 'System RAM' /proc/iomem; memtotal_kb) | md5sum; }
@@ -42,20 +39,13 @@ snap() { (blocks; grep -c 'System RAM' /proc/iomem; memtotal_kb) | md5sum; }
 	ktap_exit_fail_msg "memory$nr exists already (a probe of it was not undone)"
 
 # disarm first, then put back what the test changed, however it ends
-SAVED=
 test_cleanup()
 {
-	local kv
-
 	echo 0 >$FAIL/probability
-	for kv in $SAVED; do
-		echo "${kv#*=}" >"$FAIL/${kv%%=*}"
-	done
+	fault_attrs_restore
 }
-for kv in $SETTINGS task-filter=Y; do
-	SAVED="$SAVED ${kv%%=*}=$(cat "$FAIL/${kv%%=*}")"
-	echo "${kv#*=}" >"$FAIL/${kv%%=*}"
-done
+fault_attrs_set $FAIL verbose=0 ignore-gfp-wait=N ignore-gfp-highmem=N \
+	min-order=0 space=0 times=-1 interval=1 task-filter=Y
 # probability 100 without the filter would fail every task's allocations
 [ "$(cat $FAIL/task-filter)" = Y ] || ktap_exit_fail_msg "cannot set $FAIL/task-filter"
 echo 100 >$FAIL/probability
