@@ -24,6 +24,7 @@
 #   IMPL=ours|upstream     which kernel: ours = base + our files + patches/
 #                          (IMPL=fix: stock + the one fix MEMHP_FIX names)
 #   T="dimm probe"         run only these scenarios
+#   FIX="08 09"            make fixes-verify: only the fixes of those numbers
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
 #                          (the default with PROFILE=debug; FAULTS=subset there)
 #   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
@@ -70,7 +71,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,31p' Makefile
+	@sed -n '3,32p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -139,7 +140,7 @@ fixes: deps
 	@$(PY) $(HARNESS)/fixes.py make
 
 fixes-verify: fixes
-	@$(PY) $(HARNESS)/fixes.py verify
+	@MEMHP_FIXES="$(FIX)" $(PY) $(HARNESS)/fixes.py verify
 
 clean:
 	rm -rf $(MEMHP_BUILD)/ours $(MEMHP_BUILD)/upstream $(MEMHP_BUILD)/initramfs \

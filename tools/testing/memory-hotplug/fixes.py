@@ -34,6 +34,9 @@ its first "--- a/" line.
                every one
   Also:        (optional) scenarios that pass on stock and must still
                pass with the fix: the nearest regression guard
+  Profile:     (optional) "debug": the bug shows only on the sanitizer
+               kernels (make check PROFILE=debug), so both kernels of this
+               fix are built with memhp-debug.config, in build/debug/
 """
 import glob
 import os
@@ -71,7 +74,8 @@ def read_fix(path):
            "body": rest[:at].strip() + "\n", "diff": rest[at + 1:]}
     for line in head.splitlines():
         key, _, val = line.partition(":")
-        if key not in ("Subject", "Reproducer", "Check", "Runs", "Also"):
+        if key not in ("Subject", "Reproducer", "Check", "Runs", "Also",
+                       "Profile"):
             die("%s: unknown header '%s'" % (path, line))
         fix[key] = val.strip()
     for key in ("Subject", "Reproducer", "Check"):
@@ -85,6 +89,8 @@ def read_fix(path):
     if not re.match(r"^[1-9][0-9]*$", fix.get("Runs", "1")):
         die("%s: Runs: wants a count of runs" % path)
     fix["Runs"] = int(fix.get("Runs", "1"))
+    if fix.get("Profile", "debug") != "debug":
+        die("%s: Profile: the one profile there is, is debug" % path)
     for name in [fix["Reproducer"]] + fix["Also"]:
         scenario = os.path.join(TOP, "tools/testing/selftests/memory-hotplug",
                                 "memhp_%s.sh" % name)
@@ -176,9 +182,20 @@ def scenario_outcome(impl, name, check, env):
     return (top[-1] if top else None), case, res.stdout
 
 
+def profile_env(fx, env):
+    """The environment of a fix's builds and runs: the normal kernels, or
+    the debug profile's (as make PROFILE=debug sets it) when the fix says
+    Profile: debug."""
+    if fx.get("Profile") != "debug":
+        return env
+    return dict(env, MEMHP_PROFILE="debug",
+                MEMHP_BUILD=os.path.join(BUILD, "debug"))
+
+
 def build(impl, env):
+    profile = ["PROFILE=debug"] if env.get("MEMHP_PROFILE") else []
     res = subprocess.run(["make", "-C", TOP, "--no-print-directory",
-                          "initrd", "IMPL=" + impl], env=env, text=True,
+                          "initrd", "IMPL=" + impl] + profile, env=env, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return res.returncode == 0, res.stdout
 
@@ -211,6 +228,9 @@ def verify_fix(n, fx, patch, env):
     """Three KTAP cases for one fix; returns (passed, failed)."""
     passed = failed = 0
     name = fx["Reproducer"]
+    env = profile_env(fx, env)
+    stock = "stock debug kernel" if env.get("MEMHP_PROFILE") else \
+        "stock kernel"
 
     problems, accepted = series.checkpatch(PRISTINE, patch)
     # the base is a source package: no upstream history to look ids up in,
@@ -255,8 +275,8 @@ def verify_fix(n, fx, patch, env):
         ok = case is not None and case.startswith("not ok")
     if not built:
         top, case, out = None, None, log
-    print("%s %d %s: %s fails on the stock kernel without it%s" %
-          ("ok" if ok else "not ok", n + 1, fx["name"], name,
+    print("%s %d %s: %s fails on the %s without it%s" %
+          ("ok" if ok else "not ok", n + 1, fx["name"], name, stock,
            "" if runs == 1 else " (in run %d of at most %d)" % (run, runs)))
     print("    # stock: %s" % (case or "no case '%s'" % fx["Check"]))
     print("    # stock: %s" % (top or "no result"))
@@ -293,9 +313,9 @@ def verify_fix(n, fx, patch, env):
         if not good:
             notes += out.strip().splitlines()[-20:]
         ok = ok and good
-    print("%s %d %s: %s%s passes on the stock kernel with it%s" %
+    print("%s %d %s: %s%s passes on the %s with it%s" %
           ("ok" if ok else "not ok", n + 2, fx["name"], name,
-           "".join(", " + a for a in fx["Also"]),
+           "".join(", " + a for a in fx["Also"]), stock,
            "" if runs == 1 else " (%d runs)" % runs))
     for ln in notes:
         print("    # " + ln)
@@ -311,8 +331,18 @@ def cmd_verify():
         die("build/fixes/ holds %d patches for %d fixes: run make fixes" %
             (len(patches), len(fixes)))
     if os.environ.get("MEMHP_PROFILE"):
-        die("fixes-verify runs the normal kernels only: drop PROFILE=debug")
+        die("each fix names its kernels (Profile: debug, or the normal "
+            "ones): drop PROFILE=debug")
     env = dict(os.environ)
+    # FIX="08 09" (MEMHP_FIXES): only the fixes of those numbers
+    only = os.environ.get("MEMHP_FIXES", "").split()
+    if only:
+        pairs = [(fx, p) for fx, p in zip(fixes, patches)
+                 if fx["name"][:2] in only]
+        if len(pairs) != len(set(only)):
+            die("FIX=%s: no such fix among %s" %
+                (" ".join(only), " ".join(fx["name"][:2] for fx in fixes)))
+        fixes, patches = [fx for fx, _ in pairs], [p for _, p in pairs]
     print("KTAP version 1")
     print("1..%d" % (3 * len(fixes)))
     passed = failed = 0
