@@ -4,42 +4,50 @@
 # A probe whose direct map cannot get its page tables: the kernel's
 # systematic fault injection (/proc/thread-self/fail-nth) fails the N-th
 # page allocation that may not sleep (fail_page_alloc with
-# ignore-gfp-wait: the direct map's tables are taken with GFP_ATOMIC after
-# boot; the memmap and everything else a probe allocates may sleep, and
-# slab allocations are left alone) of a probe of the block at 1 GiB,
-# N = 1, 2, ..., until one passes every such allocation.  With mem=512M
-# nothing of the GiB from 1 GiB up is mapped, so the block needs a new
-# page table for its 2 MiB mappings.  A probe that fails must fail with
-# ENOMEM and change nothing; the one that succeeds must leave memory the
-# kernel can use: the block onlines, holds data through offline and
-# online, and offlines again.  A direct map built through a NULL table
-# oopses instead.
+# ignore-gfp-wait: after boot the direct map's tables are taken with
+# GFP_ATOMIC, while the memmap and nearly everything else a probe
+# allocates may sleep; failslab is kept out) of a probe of the block at
+# the start of a GiB of which nothing is mapped (1 GiB, then 4 and 5 GiB:
+# mem=512M hides them), N = 1, 2, ..., until one passes every such
+# allocation.  The block's 2 MiB mappings need a new page table there.
+# Each failure's stack goes to the log (verbose=2): one of them must be
+# a direct-map table's (alloc_low_pages).  A probe that fails must fail
+# with ENOMEM and change nothing, the direct map's size included; the one
+# that succeeds must leave memory the kernel can use: the block onlines,
+# holds data through offline and online, and offlines again.  A direct
+# map built through a NULL table oopses instead.
 #
 # memhp-qemu: -m 4G
 # memhp-append: mem=512M memhp_default_state=offline
+# memhp-console-ok: FAULT_INJECTION: forcing a failure
 # memhp-upstream: xfail stock writes the direct map through the NULL of a failed page table allocation
 . "$(dirname "$0")/lib_memhp.sh"
 
 DBG=/sys/kernel/debug
 MAX_N=50
-ADDR=$((1 << 30))
-nr=$((ADDR / BLOCK_SIZE))
+# a block at the start of each GiB that has no mapping: 1 GiB (q35 puts
+# 2 GiB of a 4 GiB machine below 4 GiB), 4 and 5 GiB
+CANDIDATES="$((1 << 30)) $((4 << 30)) $((5 << 30))"
 
 ktap_print_header
 ktap_set_plan 5
 
 # only page allocations without __GFP_DIRECT_RECLAIM are fault sites:
 # fail_page_alloc ignores the rest, failslab (cache-filter, no cache
-# marked) ignores every slab allocation.  Each attribute is put back as it
-# was, however the test ends.
+# marked) fails no slab allocation (the page of a new slab, which SLUB
+# first tries to get without reclaim, can still be a site: a probe that
+# gets over its failure moves the sweep on to the next GiB).  Each
+# attribute is put back as it was, however the test ends.
 test_cleanup() { fault_attrs_restore; }
 fault_attrs_set $DBG/failslab probability=0 cache-filter=Y
-fault_attrs_set $DBG/fail_page_alloc probability=0 verbose=0 \
+fault_attrs_set $DBG/fail_page_alloc probability=0 verbose=2 \
 	ignore-gfp-wait=Y ignore-gfp-highmem=N min-order=0
 
-grep -qi "^ *0*$(printf %x $ADDR)-" /proc/iomem &&
-	ktap_exit_fail_msg "$(printf 0x%x $ADDR) is in use already"
-snap() { (blocks; grep -c 'System RAM' /proc/iomem) | md5sum; }
+for a in $CANDIDATES; do
+	! grep -qi "^ *0*$(printf %x "$a")-" /proc/iomem ||
+		ktap_exit_fail_msg "$(printf 0x%x "$a") is in use already"
+done
+snap() { (blocks; grep -c 'System RAM' /proc/iomem; grep ^DirectMap /proc/meminfo) | md5sum; }
 # data_through_block NR: 96 MiB of anonymous data, most of it in block NR
 # (Movable, the one zone that prefers it, is that block alone), zeroed
 # and later migrated by the kernel through the direct map; the block
@@ -61,16 +69,21 @@ data_through_block()
 }
 
 unchanged=1 swept='' n=0 err=''
+read -r ADDR CANDIDATES <<<"$CANDIDATES"
+kmsg_mark
 while [ $n -lt $MAX_N ]; do
 	n=$((n + 1))
 	before=$(snap)
-	read -r err site < <(memhp_helper fail-nth $n $MEM/probe "$(printf 0x%x $ADDR)")
+	read -r err site < <(memhp_helper fail-nth $n $MEM/probe "$(printf 0x%x "$ADDR")")
 	case $err in
 	OK)
-		[ "$site" = fired ] && ktap_print_msg "N=$n: the probe succeeded" \
-			"although its N-th allocation failed"
-		swept=$n
-		break
+		[ "$site" = fired ] || { swept=$n; break; }
+		# a failure the probe got over: its tables were built, so the
+		# sweep goes on at the next GiB
+		ktap_print_msg "N=$n: the probe of $(printf 0x%x "$ADDR") succeeded" \
+			"although an allocation failed"
+		read -r ADDR CANDIDATES <<<"$CANDIDATES"
+		[ -n "$ADDR" ] || ktap_exit_fail_msg "no unmapped GiB left (N=$n)"
 		;;
 	"")
 		ktap_exit_fail_msg "memhp_helper fail-nth could not run (N=$n)" ;;
@@ -80,21 +93,23 @@ while [ $n -lt $MAX_N ]; do
 		ktap_print_msg "N=$n: the probe failed ($err)"
 		if [ "$err" != ENOMEM ] || [ "$(snap)" != "$before" ]; then
 			unchanged=
-			ktap_print_msg "N=$n: ... and changed the blocks or System RAM"
+			ktap_print_msg "N=$n: ... and changed the blocks, System RAM or DirectMap"
 		fi
 		;;
 	esac
 done
+nr=$((ADDR / BLOCK_SIZE))
 test_cleanup
 
 check "the sweep ended: probe N=$swept passed every allocation that may not sleep" \
 	[ -n "$swept" ]
-check "the sweep failed at least one such allocation (N=$n)" [ "$n" -gt 1 ]
+check "one of the failed allocations was a direct-map page table (alloc_low_pages)" \
+	eval 'kmsg_since | grep -q "alloc_low_pages"'
 check "every probe that failed did so with ENOMEM and changed nothing" \
 	[ -n "$unchanged" ]
 check "the probed block onlines" eval \
 	'[ "$(try_write $MEM/memory$nr/state online_movable)" = OK ]'
-# the data goes where the block is: the rest of the Movable zone is full
+# the data goes where the block is: the Movable zone is that block alone
 check "its memory holds data through offline and online, and offlines again" \
 	eval 'data_through_block $nr'
 
