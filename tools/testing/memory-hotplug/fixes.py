@@ -184,8 +184,9 @@ def scenario_outcome(impl, name, check, env):
 
 def profile_env(fx, env):
     """The environment of a fix's builds and runs: the normal kernels, or
-    the debug profile's (as make PROFILE=debug sets it) when the fix says
-    Profile: debug."""
+    when the fix says Profile: debug the sanitizer kernels and their time
+    limits (MEMHP_PROFILE=debug), built in the debug directory under the
+    build directory, as make PROFILE=debug builds them by default."""
     if fx.get("Profile") != "debug":
         return env
     return dict(env, MEMHP_PROFILE="debug",
@@ -324,24 +325,26 @@ def verify_fix(n, fx, patch, env):
 
 
 def cmd_verify():
+    if os.environ.get("MEMHP_PROFILE"):
+        die("each fix names its kernels (Profile: debug, or the normal "
+            "ones): drop PROFILE=debug")
     cmd_make()          # never judge mails older than their sources
     fixes = load_fixes()
     patches = sorted(glob.glob(os.path.join(OUT, "[0-9][0-9][0-9][0-9]-*.patch")))
     if len(patches) != len(fixes):
         die("build/fixes/ holds %d patches for %d fixes: run make fixes" %
             (len(patches), len(fixes)))
-    if os.environ.get("MEMHP_PROFILE"):
-        die("each fix names its kernels (Profile: debug, or the normal "
-            "ones): drop PROFILE=debug")
     env = dict(os.environ)
     # FIX="08 09" (MEMHP_FIXES): only the fixes of those numbers
     only = os.environ.get("MEMHP_FIXES", "").split()
     if only:
+        unknown = set(only) - {fx["name"][:2] for fx in fixes}
+        if unknown:
+            die("FIX=: no fix %s among %s" %
+                (" ".join(sorted(unknown)),
+                 " ".join(fx["name"][:2] for fx in fixes)))
         pairs = [(fx, p) for fx, p in zip(fixes, patches)
                  if fx["name"][:2] in only]
-        if len(pairs) != len(set(only)):
-            die("FIX=%s: no such fix among %s" %
-                (" ".join(only), " ".join(fx["name"][:2] for fx in fixes)))
         fixes, patches = [fx for fx, _ in pairs], [p for _, p in pairs]
     print("KTAP version 1")
     print("1..%d" % (3 * len(fixes)))

@@ -11,11 +11,12 @@
 # mem=512M hides them), N = 1, 2, ..., until one passes every such
 # allocation.  The block's 2 MiB mappings need a new page table there.
 # Each failure's stack goes to the log (verbose=2): one of them must be
-# a direct-map table's (alloc_low_pages).  A probe that fails must fail
-# with ENOMEM and change nothing, the direct map's size included; the one
-# that succeeds must leave memory the kernel can use: the block onlines,
-# holds data through offline and online, and offlines again.  A direct
-# map built through a NULL table oopses instead.
+# a direct-map table's (phys_pud_init() or a neighbour in it).  A probe
+# that fails must fail with ENOMEM and change nothing, the direct map's
+# size included; the one that succeeds must leave memory the kernel can
+# use: the block onlines, holds data through offline and online, and
+# offlines again.  A direct map built through a NULL table oopses
+# instead.
 #
 # memhp-qemu: -m 4G
 # memhp-append: mem=512M memhp_default_state=offline
@@ -103,8 +104,8 @@ test_cleanup
 
 check "the sweep ended: probe N=$swept passed every allocation that may not sleep" \
 	[ -n "$swept" ]
-check "one of the failed allocations was a direct-map page table (alloc_low_pages)" \
-	eval 'kmsg_since | grep -q "alloc_low_pages"'
+check "one of the failed allocations was a direct-map page table (phys_*_init)" \
+	eval 'kmsg_since | grep -qE "^ *(phys_p(te|md|ud|4d)_init|__kernel_physical_mapping_init)\+"'
 check "every probe that failed did so with ENOMEM and changed nothing" \
 	[ -n "$unchanged" ]
 check "the probed block onlines" eval \

@@ -3,8 +3,8 @@
 #
 # fail_function, the way the fault-injection tests fail one hotplug step
 # (memhp_fault_function.sh), checked on its own with lockdep watching: it
-# is armed with probability 100, times 1, on the syncfs() system call,
-# which nothing but this test makes in the guest, and "sync -f /" must
+# is armed with probability 100, times 1, on the fdatasync() system call,
+# which nothing but this test makes in the guest, and "sync -d /" must
 # fail with EIO.  fail_function decides from a kprobe handler, which
 # without KPROBES_ON_FTRACE runs in the int3 exception; lockdep treats
 # that as NMI context, where the random driver's per-CPU locks must not
@@ -27,10 +27,10 @@ skip_all() { ktap_skip_all "$1"; exit "$KSFT_SKIP"; }
 [ -r /proc/lockdep_chains ] ||
 	skip_all "no lockdep (CONFIG_PROVE_LOCKING) to judge this kernel"
 [ -d $F ] || ktap_exit_fail_msg "no $F (CONFIG_FAIL_FUNCTION, debugfs)"
-# the system call's injectable entry point (__do_sys_syncfs on x86-64)
-FN=$(awk '$1 ~ /^__[a-z0-9]+_sys_syncfs$/ {print $1; exit}' \
+# the system call's injectable entry (__x64_sys_fdatasync or __do_sys_fdatasync)
+FN=$(awk '$1 ~ /^__[a-z0-9]+_sys_fdatasync$/ {print $1; exit}' \
 	$DBG/error_injection/list)
-[ -n "$FN" ] || ktap_exit_fail_msg "syncfs() is not an error injection point"
+[ -n "$FN" ] || ktap_exit_fail_msg "fdatasync() is not an error injection point"
 
 # disarm first (whatever was armed before, too), then put back what the
 # test changed, however it ends
@@ -56,11 +56,11 @@ lockdep_on || ktap_print_msg "what turned it off: $(dmesg |
 	grep -m1 -E 'inconsistent lock state|possible .*locking|WARNING:')"
 kmsg_mark
 printf '%#x' -5 >"$F/$FN/retval"
-err=$(sync -f / 2>&1)
+err=$(sync -d / 2>&1)
 fired=$(cat $F/times)
 test_cleanup
-check "fail_function failed the test's syncfs() with EIO ($FN: ${err:-no error})" \
-	eval '[ "$fired" = 0 ] && [[ $err == *"I/O error"* ]]'
+check "fail_function failed the test's fdatasync() with EIO ($FN: ${err:-no error})" \
+	eval '[ "$fired" = 0 ] && [[ $err == *"Input/output error"* ]]'
 check "the injection left no lockdep report in the kernel log" \
 	eval '! kmsg_since | grep -E "inconsistent lock state|possible .*locking|WARNING:" >&2'
 check "lockdep is still on after it (debug_locks 1)" lockdep_on
