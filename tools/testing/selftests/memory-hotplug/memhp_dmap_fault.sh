@@ -10,28 +10,30 @@
 # the start of a GiB of which nothing is mapped (1 GiB, then 4 and 5 GiB:
 # mem=512M hides them), N = 1, 2, ..., until one passes every such
 # allocation.  The block's 2 MiB mappings need a new page table there.
-# Each failure's stack goes to the log (verbose=2): one of them must be
-# a direct-map table's (phys_pud_init() or a neighbour in it).  A probe
-# that fails must fail with ENOMEM and change nothing, the direct map's
-# size included; the one that succeeds must leave memory the kernel can
-# use: the block onlines, holds data through offline and online, and
-# offlines again.  A direct map built through a NULL table oopses
-# instead.
+# Each failure's stack goes to the log (verbose=2; one failure per
+# probe): one of them must be a direct-map table's (phys_pud_init() or a
+# neighbour in its stack), and a probe that succeeds must not be one whose
+# table failed (its memory would be added unmapped).  A probe that fails
+# must fail with ENOMEM and change nothing, the direct map's size
+# included (here a failed table means nothing was mapped: the block needs
+# one); the one that succeeds must leave memory the kernel can use: the
+# block onlines, holds data through offline and online, and offlines
+# again.  A direct map built through a NULL table oopses instead.
 #
 # memhp-qemu: -m 4G
 # memhp-append: mem=512M memhp_default_state=offline
 # memhp-console-ok: FAULT_INJECTION: forcing a failure
-# memhp-upstream: xfail stock writes the direct map through the NULL of a failed page table allocation
+# memhp-upstream: xfail stock builds the direct map through a page table it failed to get
 . "$(dirname "$0")/lib_memhp.sh"
 
 DBG=/sys/kernel/debug
-MAX_N=50
+MAX_N=200	# 65 tables where the direct map uses 4 KiB pages (DEBUG_PAGEALLOC)
 # a block at the start of each GiB that has no mapping: 1 GiB (q35 puts
 # 2 GiB of a 4 GiB machine below 4 GiB), 4 and 5 GiB
 CANDIDATES="$((1 << 30)) $((4 << 30)) $((5 << 30))"
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 # only page allocations without __GFP_DIRECT_RECLAIM are fault sites:
 # fail_page_alloc ignores the rest, failslab (cache-filter, no cache
@@ -69,20 +71,28 @@ data_through_block()
 	helper_finish fill && grep -q INTACT /tmp/fill.out
 }
 
-unchanged=1 swept='' n=0 err=''
+# table_failed: the log of the last probe has a direct-map builder in
+# the stack of its failed allocation
+TABLE='^ *(phys_p(te|md|ud|4d)_init|__kernel_physical_mapping_init)(\.[a-z]+\.[0-9]+)*\+'
+table_failed() { grep -qE "$TABLE" <<<"$log"; }
+unchanged=1 swept='' n=0 err='' tables=0 unmapped=''
 read -r ADDR CANDIDATES <<<"$CANDIDATES"
-kmsg_mark
 while [ $n -lt $MAX_N ]; do
 	n=$((n + 1))
 	before=$(snap)
+	kmsg_mark
 	read -r err site < <(memhp_helper fail-nth $n $MEM/probe "$(printf 0x%x "$ADDR")")
+	log=$(kmsg_since)
+	! table_failed || tables=$((tables + 1))
 	case $err in
 	OK)
 		[ "$site" = fired ] || { swept=$n; break; }
-		# a failure the probe got over: its tables were built, so the
-		# sweep goes on at the next GiB
+		# a failure the probe got over: its tables were built (unless
+		# the failure was one of them), so the sweep goes on at the
+		# next GiB
 		ktap_print_msg "N=$n: the probe of $(printf 0x%x "$ADDR") succeeded" \
 			"although an allocation failed"
+		! table_failed || unmapped="$unmapped $(printf 0x%x "$ADDR")"
 		read -r ADDR CANDIDATES <<<"$CANDIDATES"
 		[ -n "$ADDR" ] || ktap_exit_fail_msg "no unmapped GiB left (N=$n)"
 		;;
@@ -104,8 +114,10 @@ test_cleanup
 
 check "the sweep ended: probe N=$swept passed every allocation that may not sleep" \
 	[ -n "$swept" ]
-check "one of the failed allocations was a direct-map page table (phys_*_init)" \
-	eval 'kmsg_since | grep -qE "^ *(phys_p(te|md|ud|4d)_init|__kernel_physical_mapping_init)\+"'
+check "the sweep failed direct-map page tables ($tables of the $((n - 1)) failures)" \
+	[ "$tables" -gt 0 ]
+check "no probe succeeded whose page table failed (${unmapped:-none})" \
+	[ -z "$unmapped" ]
 check "every probe that failed did so with ENOMEM and changed nothing" \
 	[ -n "$unchanged" ]
 check "the probed block onlines" eval \

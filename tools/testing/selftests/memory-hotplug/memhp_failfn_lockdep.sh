@@ -6,14 +6,14 @@
 # is armed with probability 100, times 1, on the fdatasync() system call,
 # which nothing but this test makes in the guest, and "sync -d /" must
 # fail with EIO.  fail_function decides from a kprobe handler, which
-# without KPROBES_ON_FTRACE runs in the int3 exception; lockdep treats
-# that as NMI context, where the random driver's per-CPU locks must not
-# be taken.  A fault-inject that draws a random number there gets an
+# without KPROBES_ON_FTRACE runs in the int3 exception: NMI context for
+# lockdep, where no ordinary lock may be taken.  A fault-inject that
+# draws a random number there takes the random driver's locks, gets an
 # "inconsistent lock state" report, and lockdep is off for the rest of
 # the boot: every later test would run without it.  (fail_function
 # cannot be limited to a task: its task filter sees no task there.)
 #
-# memhp-upstream: xfail stock's fault-inject draws from the CRNG in the kprobe handler: lockdep reports crngs.lock
+# memhp-upstream: xfail stock's fault-inject takes random's locks in a kprobe: lockdep reports it
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
@@ -27,8 +27,9 @@ skip_all() { ktap_skip_all "$1"; exit "$KSFT_SKIP"; }
 [ -r /proc/lockdep_chains ] ||
 	skip_all "no lockdep (CONFIG_PROVE_LOCKING) to judge this kernel"
 [ -d $F ] || ktap_exit_fail_msg "no $F (CONFIG_FAIL_FUNCTION, debugfs)"
-# the system call's injectable entry (__x64_sys_fdatasync or __do_sys_fdatasync)
-FN=$(awk '$1 ~ /^__[a-z0-9]+_sys_fdatasync$/ {print $1; exit}' \
+# the system call's injectable entry point (__x64_sys_fdatasync on
+# x86-64), not a compat one
+FN=$(awk '$1 ~ /^__[a-z0-9]+_sys_fdatasync$/ && $1 !~ /_(ia32|x32)_/ {print $1; exit}' \
 	$DBG/error_injection/list)
 [ -n "$FN" ] || ktap_exit_fail_msg "fdatasync() is not an error injection point"
 
@@ -40,11 +41,15 @@ test_cleanup()
 	fault_attrs_restore
 }
 echo >$F/inject
-fault_attrs_set $F probability=100 interval=1 times=1 space=0 verbose=1 \
+# armed with times 0 (nothing fails, nothing is drawn) until the sync
+fault_attrs_set $F probability=100 interval=1 times=0 space=0 verbose=1 \
 	task-filter=N
 echo "$FN" >$F/inject || ktap_exit_fail_msg "fail_function refused $FN"
 # an ftrace-based kprobe does not run in the int3 exception: nothing to judge
-if grep "$FN" $DBG/kprobes/list 2>/dev/null | grep -q FTRACE; then
+if ! kprobes=$(grep "$FN" $DBG/kprobes/list); then
+	test_cleanup
+	skip_all "cannot see the kprobe on $FN in $DBG/kprobes/list"
+elif [[ $kprobes == *FTRACE* ]]; then
 	test_cleanup
 	skip_all "the kprobe on $FN goes through ftrace (KPROBES_ON_FTRACE), not int3"
 fi
@@ -56,6 +61,7 @@ lockdep_on || ktap_print_msg "what turned it off: $(dmesg |
 	grep -m1 -E 'inconsistent lock state|possible .*locking|WARNING:')"
 kmsg_mark
 printf '%#x' -5 >"$F/$FN/retval"
+echo 1 >$F/times
 err=$(sync -d / 2>&1)
 fired=$(cat $F/times)
 test_cleanup
