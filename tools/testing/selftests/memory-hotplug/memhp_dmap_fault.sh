@@ -60,15 +60,15 @@ data_through_block()
 {
 	local used
 
-	helper_start fill fill 96 anon || return 1
-	grep -q READY /tmp/fill.out || { cat /tmp/fill.out >&2; return 1; }
+	helper_start data fill 96 anon || return 1
+	grep -q READY /tmp/data.out || { cat /tmp/data.out >&2; return 1; }
 	used=$(movable_used_kb)
 	echo "# $used kB of the block in use" >&2
 	[ "$used" -gt $((64 << 10)) ] &&
 	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
 	[ "$(try_write $MEM/memory$1/state online_movable)" = OK ] &&
 	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
-	helper_finish fill && grep -q INTACT /tmp/fill.out
+	helper_finish data && grep -q INTACT /tmp/data.out
 }
 
 # table_failed: the log of the last probe has a direct-map builder in
