@@ -729,6 +729,43 @@ fault_attrs_restore()
 	done
 }
 
+# next_block: the first block of $CANDIDATES (addresses, each after a
+# space) that nothing uses, in $ADDR; it and those before it leave the list
+next_block()
+{
+	local a
+
+	for a in $CANDIDATES; do
+		CANDIDATES=${CANDIDATES# $a}
+		if ! grep -qi "^ *0*$(printf %x "$a")-" /proc/iomem &&
+		   [ ! -e "$MEM/memory$((a / BLOCK_SIZE))" ]; then
+			ADDR=$a
+			return 0
+		fi
+	done
+	return 1
+}
+
+# data_through_block NR: 96 MiB of anonymous data, most of it in block NR
+# (Movable, the one zone that prefers it, is that block alone), zeroed
+# and later migrated by the kernel through the direct map; the block
+# offlines (the data moves to boot memory), onlines and offlines again,
+# and the data reads back intact
+data_through_block()
+{
+	local used
+
+	helper_start data fill 96 anon || return 1
+	grep -q READY /tmp/data.out || { cat /tmp/data.out >&2; return 1; }
+	used=$(movable_used_kb)
+	echo "# $used kB of the block in use" >&2
+	[ "$used" -gt $((64 << 10)) ] &&
+	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
+	[ "$(try_write $MEM/memory$1/state online_movable)" = OK ] &&
+	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
+	helper_finish data && grep -q INTACT /tmp/data.out
+}
+
 # check DESCRIPTION COMMAND...: one KTAP case from a command's status.
 check()
 {

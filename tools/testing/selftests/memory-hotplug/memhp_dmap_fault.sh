@@ -51,26 +51,6 @@ for a in $CANDIDATES; do
 		ktap_exit_fail_msg "$(printf 0x%x "$a") is in use already"
 done
 snap() { (blocks; grep -c 'System RAM' /proc/iomem; grep ^DirectMap /proc/meminfo) | md5sum; }
-# data_through_block NR: 96 MiB of anonymous data, most of it in block NR
-# (Movable, the one zone that prefers it, is that block alone), zeroed
-# and later migrated by the kernel through the direct map; the block
-# offlines (the data moves to boot memory), onlines and offlines again,
-# and the data reads back intact
-data_through_block()
-{
-	local used
-
-	helper_start data fill 96 anon || return 1
-	grep -q READY /tmp/data.out || { cat /tmp/data.out >&2; return 1; }
-	used=$(movable_used_kb)
-	echo "# $used kB of the block in use" >&2
-	[ "$used" -gt $((64 << 10)) ] &&
-	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
-	[ "$(try_write $MEM/memory$1/state online_movable)" = OK ] &&
-	[ "$(try_write $MEM/memory$1/state offline)" = OK ] &&
-	helper_finish data && grep -q INTACT /tmp/data.out
-}
-
 # table_failed: the log of the last probe has a direct-map builder in
 # the stack of its failed allocation
 TABLE='^ *(phys_p(te|md|ud|4d)_init|__kernel_physical_mapping_init)(\.[a-z]+\.[0-9]+)*\+'

@@ -52,21 +52,6 @@ for ((a = 4 << 30; a < 6 << 30; a += BLOCK_SIZE)); do
 	CANDIDATES="$CANDIDATES $a"
 done
 snap() { (blocks; grep -c 'System RAM' /proc/iomem) | md5sum; }
-# next_block: the next candidate a plain probe would take, in $ADDR
-next_block()
-{
-	local a
-
-	for a in $CANDIDATES; do
-		CANDIDATES=${CANDIDATES# $a}
-		if ! grep -qi "^ *0*$(printf %x "$a")-" /proc/iomem &&
-		   [ ! -e "$MEM/memory$((a / BLOCK_SIZE))" ]; then
-			ADDR=$a
-			return 0
-		fi
-	done
-	return 1
-}
 # listed ADDR: /sys/firmware/memmap has an entry of the block at ADDR
 # (the boot-time entries, from before mem= cut the map, may start there)
 listed()
