@@ -102,14 +102,14 @@ done
 nr=$((ADDR / BLOCK_SIZE))
 test_cleanup
 
-check "the sweep ended: probe N=$swept passed every kmalloc-64 allocation" \
-	[ -n "$swept" ]
-check "the sweep failed the state of every section ($sections of $SECTIONS)" \
-	[ "$sections" -ge $SECTIONS ]
 check "every probe that failed gave back all it took (blocks, System RAM, memmap)" \
 	[ -n "$unchanged" ]
 check "no probe was refused for what a failed one left (${refused:-none})" \
 	[ -z "$refused" ]
+check "the sweep ended: probe N=$swept passed every kmalloc-64 allocation" \
+	[ -n "$swept" ]
+check "the sweep failed the state of every section ($sections of $SECTIONS)" \
+	[ "$sections" -ge $SECTIONS ]
 check "the probed block onlines" eval \
 	'[ "$(try_write $MEM/memory$nr/state online_movable)" = OK ]'
 # the data goes where the block is: the Movable zone is that block alone
