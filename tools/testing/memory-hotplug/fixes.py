@@ -137,8 +137,9 @@ def cmd_make():
     prefix = "PATCH" if series.SIGNER else "RFC PATCH"
     for i, fx in enumerate(fixes, 1):
         git(WORK, "checkout", "-q", "--detach", "base")
-        series.run(["patch", "-s", "-p1", "-N", "--no-backup-if-mismatch",
-                    "-d", WORK], stdin=open(fx["path"]))
+        series.run(["patch", "-s", "-p1", "-F0", "-N",
+                    "--no-backup-if-mismatch", "-d", WORK],
+                   stdin=open(fx["path"]))
         msg = "%s\n\n%s" % (fx["Subject"], fx["body"])
         if series.SIGNER:
             msg += "Signed-off-by: %s <%s>\n" % series.SIGNER
@@ -252,7 +253,8 @@ def verify_fix(n, fx, patch, env):
         problems = [p for p in problems if p not in notag]
         accepted += ["%s (accepted: the message says why there is no "
                      "Fixes: tag)" % p for p in notag]
-    apply = subprocess.run(["patch", "-p1", "--dry-run", "-s", "-d",
+    # -F0: a hunk that needs fuzz to apply is not a clean apply
+    apply = subprocess.run(["patch", "-p1", "-F0", "--dry-run", "-s", "-d",
                             PRISTINE], stdin=open(patch), text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     ok = not problems and apply.returncode == 0

@@ -148,7 +148,7 @@ sync_fix() {
 		[ -f "$PRISTINE/$f" ] && install_new "$SRC/$f" "$PRISTINE/$f"
 	done <"$OUT/fix.files"
 	say "fix ${fix##*/}"
-	patch -s -p1 -N --no-backup-if-mismatch -d "$SRC" <"$fix" ||
+	patch -s -p1 -F0 -N --no-backup-if-mismatch -d "$SRC" <"$fix" ||
 		die "$fix does not apply to the base"
 	echo "$sum" >"$stamp"
 	touch "$SRC/.memhp-kconfig-stamp"

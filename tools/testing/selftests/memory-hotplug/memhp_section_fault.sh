@@ -13,12 +13,13 @@
 # a time (a probed block cannot be removed, so a probe that succeeds
 # although an allocation failed moves the sweep to the next block).
 # Each failure's stack goes to the log (verbose=2): the sweep must fail
-# the usage map of every section of the block.  A probe that fails must
-# give back everything, the sections it had added before the failed one
-# and their memmap included (nr_memmap_pages), so that the next probe of
-# the same block is not refused; the last probe must leave memory the
-# kernel can use.  (x86's add_pages() warned when a section could not be
-# added, until a fix of its own: that warning is accepted here.)  QEMU
+# the usage map of each section of the block in turn.  A probe that fails
+# must give back its block, its resource and the sections it had added
+# before the failed one, with their memmap (nr_memmap_pages), so that the
+# next probe of the same block is not refused; the last probe must leave
+# memory the kernel can use.  (x86's add_pages() warns when a section
+# cannot be added, unless a fix of its own is applied: that warning is
+# accepted here.)  QEMU
 # maps the 64 GiB with MAP_NORESERVE (reserve=off), which a host with
 # vm.overcommit_memory=2 refuses.
 #
@@ -28,7 +29,7 @@
 # memhp-append: memmap=2G@64G memhp_default_state=offline slab_nomerge
 # memhp-timeout: 900
 # memhp-console-ok: FAULT_INJECTION: forcing a failure
-# memhp-console-ok: WARNING: CPU: \d+ PID: \d+ at \S*arch/x86/mm/init_64\.c:\d+ add_pages\+
+# memhp-console-ok: WARNING: CPU: \d+ PID: \d+ at (\S*arch/x86/mm/init_64\.c:\d+ )?add_pages\+
 # memhp-upstream: xfail stock keeps the sections a failed probe added before the one that failed
 . "$(dirname "$0")/lib_memhp.sh"
 
@@ -109,13 +110,15 @@ done
 nr=$((ADDR / BLOCK_SIZE))
 test_cleanup
 
+# (and the sweep reached a second section: a sweep without failures
+# proves nothing)
 check "every probe that failed gave back all it took (blocks, System RAM, memmap)" \
-	[ -n "$unchanged" ]
+	eval '[ -n "$unchanged" ] && [ "$sections" -gt 1 ]'
 check "no probe was refused for what a failed one left (${refused:-none})" \
 	[ -z "$refused" ]
 check "the sweep ended: probe N=${swept:-none} passed every kmalloc-64 allocation" \
 	[ -n "$swept" ]
-check "the sweep failed the state of every section ($sections of $SECTIONS)" \
+check "the sweep failed the state of each section in turn ($sections of $SECTIONS)" \
 	[ "$sections" -ge $SECTIONS ]
 check "the probed block onlines" eval \
 	'[ "$(try_write $MEM/memory$nr/state online_movable)" = OK ]'
