@@ -8,14 +8,16 @@
 #   a W=1 build of our objects, with sparse (C=2): no warning at all;
 #   scripts/kernel-doc -none -Wall: no complaint;
 #   our .rst documents parse with docutils without a warning, and every
-#     kernel-doc directive in them finds what it names (rstcheck.py).
+#     kernel-doc directive in them finds what it names (rstcheck.py);
+#   the errnos the ABI document gives for each writable file of
+#     /sys/devices/system/memory are the ones memhp_errno.sh checks.
 # A tool that is missing or dies is a problem too, never a clean result:
 # sparse must be installed, make must succeed, checkpatch must exit 0 or 1
 # and end with its "total:" line (which must count the findings shown),
 # kernel-doc must exit 0, rstcheck.py must exit 0 or 1 and print its summary.
 # Prints one line per check and a final "lint: N problems"; exit 1 on any.
 #
-#   lint.sh [STEP...]   STEP: checkpatch build kernel-doc rst (default: all)
+#   lint.sh [STEP...]   STEP: checkpatch build kernel-doc rst abi (default: all)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../../.." && pwd)
@@ -32,11 +34,11 @@ objs=$(for f in $files; do case $f in *.c) echo "${f%.c}.o" ;; esac; done)
 # build/ours/testmod): checkpatch and kernel-doc here, W=1 + sparse below
 testmod=tools/testing/selftests/memory-hotplug/memory_notify_log.c
 problems=0
-steps=${*:-checkpatch build kernel-doc rst}
+steps=${*:-checkpatch build kernel-doc rst abi}
 for s in $steps; do
 	case $s in
-	checkpatch|build|kernel-doc|rst) ;;
-	*) echo "lint.sh: unknown step '$s' (checkpatch build kernel-doc rst)" >&2; exit 2 ;;
+	checkpatch|build|kernel-doc|rst|abi) ;;
+	*) echo "lint.sh: unknown step '$s' (checkpatch build kernel-doc rst abi)" >&2; exit 2 ;;
 	esac
 done
 want() { [[ " $steps " == *" $1 "* ]]; }
@@ -173,6 +175,37 @@ if want rst; then
 			"'${summary:-missing}', $n problems seen)"
 	fi
 	echo "lint: docutils + kernel-doc directives on $(echo $docs | wc -w) documents"
+fi
+
+# abi_errnos ABI-FILE: "file errno" for each errno named in the entry of a
+# writable file (its error table and prose alike)
+abi_errnos()
+{
+	awk '/^What:/ { n = split($2, p, "/"); f = p[n]; next }
+	     f ~ /^(state|online|auto_online_blocks|probe)$/ { print f, $0 }' "$1" |
+		while read -r f line; do
+			for e in $(grep -oE '\bE[A-Z0-9]{2,}\b' <<<"$line"); do
+				echo "$f $e"
+			done
+		done | sort -u
+}
+# test_errnos SCENARIO: "file errno" for each of its errno_case lines
+test_errnos() { sed -nE 's/^errno_case ([a-z_]+) (E[A-Z0-9]+) .*/\1 \2/p' "$1" | sort -u; }
+
+if want abi; then
+	abi=Documentation/ABI/testing/sysfs-devices-memory
+	scen=tools/testing/selftests/memory-hotplug/memhp_errno.sh
+	doc=$(abi_errnos "$TOP/$abi")
+	run=$(test_errnos "$TOP/$scen")
+	[ -n "$doc" ] || problem "abi: $abi names no errno of a writable file"
+	[ -n "$run" ] || problem "abi: $scen has no errno_case"
+	while read -r f e; do
+		[ -n "$f" ] && problem "abi: $abi gives $e for $f; no errno_case of $scen checks it"
+	done < <(comm -23 <(echo "$doc") <(echo "$run"))
+	while read -r f e; do
+		[ -n "$f" ] && problem "abi: $scen checks $e for $f; $abi does not give it"
+	done < <(comm -13 <(echo "$doc") <(echo "$run"))
+	echo "lint: abi: $(echo "$doc" | grep -c .) documented errnos of writable files against ${scen##*/}"
 fi
 
 echo "lint: $problems problems"

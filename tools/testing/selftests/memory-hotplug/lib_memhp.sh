@@ -364,13 +364,13 @@ param()
 	echo "$2"
 }
 
-# try_write FILE VALUE: the errno name of writing VALUE and a newline (or OK).
-try_write()
+# errno_name TEXT: the errno name of an error message's strerror() text
+# (OK for none, EINTR and names as they are).
+errno_name()
 {
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
-	case $err in
-	"") echo OK ;;
+	case $1 in
+	""|OK) echo OK ;;
+	E[A-Z0-9]*) echo "$1" ;;
 	*"Invalid argument"*) echo EINVAL ;;
 	*"File exists"*) echo EEXIST ;;
 	*"Numerical result out of range"*) echo ERANGE ;;
@@ -378,9 +378,56 @@ try_write()
 	*"Argument list too long"*) echo E2BIG ;;
 	*"Input/output error"*) echo EIO ;;
 	*"Cannot allocate memory"*) echo ENOMEM ;;
-	*) echo "OTHER($err)" ;;
+	*"Operation not permitted"*) echo EPERM ;;
+	*"Memory page has hardware error"*) echo EHWPOISON ;;
+	*"Interrupted system call"*) echo EINTR ;;
+	*"Permission denied"*) echo EACCES ;;
+	*) echo "OTHER($1)" ;;
 	esac
 }
+
+# try_write FILE VALUE: the errno name of writing VALUE and a newline (or OK).
+try_write()
+{
+	errno_name "$( { printf '%s\n' "$2" >"$1"; } 2>&1)"
+}
+
+# write_without_pages FILE VALUE: the errno name of a write of VALUE during
+# which every page allocation of the writer fails (fail_page_alloc with
+# task-filter and probability 100, memhp_helper fail-all); the attributes
+# are put back afterwards.
+write_without_pages()
+{
+	local fail=/sys/kernel/debug/fail_page_alloc r
+
+	[ -d $fail ] || { echo "NO($fail)"; return; }
+	fault_attrs_set $fail verbose=0 ignore-gfp-wait=N ignore-gfp-highmem=N \
+		min-order=0 space=0 times=-1 interval=1 task-filter=Y
+	# probability 100 without the filter would fail every task's allocations
+	if [ "$(cat $fail/task-filter)" = Y ]; then
+		echo 100 >$fail/probability
+		r=$(memhp_helper fail-all "$1" "$2")
+		echo 0 >$fail/probability
+	else
+		r="NO($fail/task-filter)"
+	fi
+	fault_attrs_restore
+	echo "$r"
+}
+
+# first_pfn BLOCK MASK WANT: the first pfn of BLOCK whose kpageflags, masked,
+# equal WANT; flags_of PFN: its kpageflags
+KPF_LRU=$((1 << 5)) KPF_BUDDY=$((1 << 10)) KPF_ANON=$((1 << 12))
+KPF_HWPOISON=$((1 << 19)) KPF_THP=$((1 << 22))
+first_pfn()
+{
+	local lo=$(($1 * BLOCK_SIZE / 4096)) n=$((BLOCK_SIZE / 4096))
+	dd if=/proc/kpageflags bs=8 skip=$lo count=$n 2>/dev/null |
+		od -An -v -t u8 |
+		awk -v lo=$lo -v m=$2 -v w=$3 '{ for (i = 1; i <= NF; i++) {
+			if (and($i, m) == w) { print lo + n; exit }; n++ } }'
+}
+flags_of() { dd if=/proc/kpageflags bs=8 skip=$1 count=1 2>/dev/null | od -An -t u8; }
 
 # movable_used_kb: kB in use in ZONE_MOVABLE (managed minus free).
 movable_used_kb()

@@ -16,21 +16,6 @@
 ktap_print_header
 ktap_set_plan 7
 
-KPF_LRU=$((1 << 5)) KPF_BUDDY=$((1 << 10)) KPF_ANON=$((1 << 12))
-KPF_THP=$((1 << 22)) KPF_HWPOISON=$((1 << 19))
-
-# first_pfn BLOCK MASK WANT: the first pfn of BLOCK whose kpageflags, masked,
-# equal WANT
-first_pfn()
-{
-	local lo=$(($1 * BLOCK_SIZE / 4096)) n=$((BLOCK_SIZE / 4096))
-	dd if=/proc/kpageflags bs=8 skip=$lo count=$n 2>/dev/null |
-		od -An -v -t u8 |
-		awk -v lo=$lo -v m=$2 -v w=$3 '{ for (i = 1; i <= NF; i++) {
-			if (and($i, m) == w) { print lo + n; exit }; n++ } }'
-}
-flags_of() { dd if=/proc/kpageflags bs=8 skip=$1 count=1 2>/dev/null | od -An -t u8; }
-
 corrupt0=$(meminfo_kb HardwareCorrupted)
 total0=$(memtotal_kb)
 new=$(movable_dimm h1 256M) || { echo "Bail out! hot-add failed"; exit 1; }

@@ -38,21 +38,8 @@ snap() { (blocks; grep -c 'System RAM' /proc/iomem; memtotal_kb) | md5sum; }
 [ ! -e $MEM/memory$nr ] ||
 	ktap_exit_fail_msg "memory$nr exists already (a probe of it was not undone)"
 
-# disarm first, then put back what the test changed, however it ends
-test_cleanup()
-{
-	echo 0 >$FAIL/probability
-	fault_attrs_restore
-}
-fault_attrs_set $FAIL verbose=0 ignore-gfp-wait=N ignore-gfp-highmem=N \
-	min-order=0 space=0 times=-1 interval=1 task-filter=Y
-# probability 100 without the filter would fail every task's allocations
-[ "$(cat $FAIL/task-filter)" = Y ] || ktap_exit_fail_msg "cannot set $FAIL/task-filter"
-echo 100 >$FAIL/probability
-
 before=$(snap)
-r=$(memhp_helper fail-all $MEM/probe "$(printf 0x%x $addr)")
-test_cleanup
+r=$(write_without_pages $MEM/probe "$(printf 0x%x $addr)")
 check "the probe with no page to allocate fails with ENOMEM ($r)" [ "$r" = ENOMEM ]
 check "and changes nothing: blocks, System RAM ranges, MemTotal" \
 	eval '[ "$(snap)" = "$before" ] && [ ! -e $MEM/memory$nr ]'

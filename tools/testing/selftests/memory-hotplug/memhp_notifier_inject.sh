@@ -25,28 +25,13 @@ ROUNDS=5
 # inject ACTION ERRNO: make the notifier answer ACTION with ERRNO (0: pass).
 inject() { echo "$2" >$INJ/$1/error; }
 
-# write_errno FILE VALUE: the errno name writing VALUE gives (OK if none).
-write_errno()
-{
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
-	case $err in
-	"") echo OK ;;
-	*"Cannot allocate memory"*) echo ENOMEM ;;
-	*"Input/output error"*) echo EIO ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"Invalid argument"*) echo EINVAL ;;
-	*) err=${err##*: }; echo "OTHER:${err// /_}" ;;
-	esac
-}
-
 # attempt "BLOCK FILE VALUE"...: write each; print the errno names, one a line.
 attempt()
 {
 	local w
 	for w in "$@"; do
 		set -- $w
-		write_errno $MEM/memory$1/$2 "$3"
+		try_write $MEM/memory$1/$2 "$3"
 	done
 }
 
@@ -142,7 +127,7 @@ spans="Normal $(zone_span Normal), Movable $(zone_span Movable)"
 check "zone spans, present/managed pages, pcp batch unchanged ($spans)" [ "$s1" = "$s0" ]
 check "node 0 pages unchanged ($nodep -> $(node_pages))" [ "$(node_pages)" = "$nodep" ]
 inject MEM_GOING_ONLINE 0
-r=$(write_errno $MEM/memory$X/state online_movable)
+r=$(try_write $MEM/memory$X/state online_movable)
 check "injection off: online_movable of memory$X succeeds ($r, $(state_of $X), $(zones_of $X))" \
 	eval '[ "$r" = OK ] && [ "$(state_of $X)" = online ] && [ "$(zones_of $X)" = Movable ]'
 
@@ -216,7 +201,7 @@ check "no pageblock left isolated ($(isolated_pageblocks)), MemFree kept ($free0
 check "the data stayed in memory$X (Movable used $used -> $used1 kB)" \
 	[ $((used1 - used)) -le $((8 << 10)) -a $((used - used1)) -le $((8 << 10)) ]
 inject MEM_GOING_OFFLINE 0
-r=$(write_errno $MEM/memory$X/state offline)
+r=$(try_write $MEM/memory$X/state offline)
 check "injection off: offline of memory$X succeeds ($r, $(state_of $X))" \
 	eval '[ "$r" = OK ] && [ "$(state_of $X)" = offline ]'
 helper_finish data

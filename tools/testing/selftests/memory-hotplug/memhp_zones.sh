@@ -22,20 +22,6 @@ ktap_set_plan 15
 
 P=/sys/module/memory_hotplug/parameters
 
-# errno_of FILE VALUE: the error text of writing VALUE to FILE, or OK.
-errno_of()
-{
-	local err
-	err=$( { printf '%s\n' "$2" >"$1"; } 2>&1)
-	case $err in
-	"") echo OK ;;
-	*"Permission denied"*) echo EACCES ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"Invalid argument"*) echo EINVAL ;;
-	*) echo "OTHER($err)" ;;
-	esac
-}
-
 # ---- read-only files keep their value and refuse the write ----
 first=$(blocks | head -1)
 ro_ok=0
@@ -44,7 +30,7 @@ ro_files="$MEM/block_size_bytes $MEM/memory$first/phys_index
 	  $MEM/memory$first/phys_device $P/memmap_on_memory"
 for f in $ro_files; do
 	before=$(cat "$f")
-	e=$(errno_of "$f" 1)
+	e=$(try_write "$f" 1)
 	if [ "$e" = EACCES ] && [ "$(cat "$f")" = "$before" ]; then
 		ro_ok=$((ro_ok + 1))
 	else
@@ -79,7 +65,7 @@ check "memory$b3, right after the Movable span: valid_zones 'Normal Movable' ($(
 online_blocks online $b1
 check "plain online puts memory$b1 (inside the span) in Movable ($(zones_of $b1))" \
 	[ "$(zones_of $b1)" = Movable ]
-e=$(errno_of $MEM/memory$b1/state online_kernel)
+e=$(try_write $MEM/memory$b1/state online_kernel)
 check "online_kernel of the online memory$b1 is refused with EINVAL ($e)" \
 	eval '[ "$e" = EINVAL ] && [ "$(zones_of $b1)" = Movable ]'
 online_blocks offline $b1 $b0 $b2
@@ -89,7 +75,7 @@ check "offline of the three: Movable and Normal spans back to empty ($spans)" \
 
 # ---- a kernel block next to ZONE_MOVABLE, then busy with kernel memory ----
 online_blocks online_movable $b0
-e=$(errno_of $MEM/memory$b1/state online_kernel)
+e=$(try_write $MEM/memory$b1/state online_kernel)
 check "online_kernel of memory$b1, next to Movable, succeeds ($e) into Normal" \
 	eval '[ "$e" = OK ] && [ "$(zones_of $b1)" = Normal ] &&
 	      [ "$(zone_spanned Normal)" -eq $per ]'
@@ -100,13 +86,13 @@ check "memory$b2, after both spans: valid_zones 'Normal Movable' ($(zones_of $b2
 # first: some 20 MiB of dentries and inodes put slab pages in it.
 mkdir -p /tmp/slab && (cd /tmp/slab && mkdir {1..20000})
 mt0=$(memtotal_kb)
-e=$(errno_of $MEM/memory$b1/state offline)
+e=$(try_write $MEM/memory$b1/state offline)
 check "offline of memory$b1, holding slab pages, is refused with EBUSY ($e)" \
 	[ "$e" = EBUSY ]
 check "memory$b1 stays online in Normal, MemTotal unchanged" \
 	eval '[ "$(state_of $b1)" = online ] && [ "$(zones_of $b1)" = Normal ] &&
 	      memtotal_is $mt0'
-e=$(errno_of $MEM/memory$b0/state offline)
+e=$(try_write $MEM/memory$b0/state offline)
 check "the Movable block next to it still goes offline ($e)" \
 	eval '[ "$e" = OK ] && [ "$(zone_spanned Movable)" -eq 0 ]'
 
