@@ -530,7 +530,7 @@ static ssize_t phys_index_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(phys_index);
 
-/* Always 1: kept for old tools, it tells nothing about a block. */
+/* CONFIG_MEMORY_HOTREMOVE, for old tools: it tells nothing about a block. */
 static ssize_t removable_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {

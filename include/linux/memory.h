@@ -191,11 +191,12 @@ static inline void memory_dev_init(void)
  * @nb: the callback, with its priority set.
  *
  * The callback is called for every event of enum memory_block_state that a
- * block goes through, with a struct memory_notify.  From a MEM_GOING_*
- * event it may veto with NOTIFY_BAD or notifier_from_errno(); the operation
- * then fails and callbacks are sent the matching cancel event, including
- * those that never saw the first one.  A veto of MEM_PREPARE_ONLINE fails
- * the online with no further event.
+ * block goes through, with a struct memory_notify.  From MEM_GOING_ONLINE,
+ * MEM_GOING_OFFLINE or MEM_PREPARE_ONLINE it may veto with NOTIFY_BAD or
+ * notifier_from_errno(), and the operation fails.  After a MEM_GOING_*
+ * veto every callback is sent the matching cancel event, including those
+ * that never saw the first one; after a MEM_PREPARE_ONLINE veto no
+ * callback is sent anything more.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EEXIST if @nb is already registered.
