@@ -29,7 +29,7 @@ DefinitionBlock ("", "SSDT", 2, "MEMHP", "CONTAIN", 1)
                 Name (_UID, 0x434D41)
                 Method (_STA, 0, NotSerialized)
                 {
-                    Return (^^NODE.STAV)
+                    Return (\_SB.NODE.STAV)
                 }
                 Name (_CRS, ResourceTemplate ()
                 {
@@ -44,7 +44,7 @@ DefinitionBlock ("", "SSDT", 2, "MEMHP", "CONTAIN", 1)
                 Name (_UID, 0x434D42)
                 Method (_STA, 0, NotSerialized)
                 {
-                    Return (^^NODE.STAV)
+                    Return (\_SB.NODE.STAV)
                 }
                 Name (_CRS, ResourceTemplate ()
                 {
