@@ -2,8 +2,9 @@
  * SSDT for the memhp_acpi_container test: an ACPI container (a hot-plug
  * node board) on proximity domain 1, a node with no memory and no CPU at
  * boot, holding two PNP0C80 memory devices of 128 MiB each at 1 GiB and
- * 1 GiB + 128 MiB: guest RAM that mem=1G hides from the kernel.  The
- * devices are present while the container is; its _EJ0 takes them all.
+ * 1 GiB + 128 MiB: guest RAM that the exact map of the command line
+ * hides.  The devices are present while the container is; its _EJ0
+ * takes them all.
  */
 DefinitionBlock ("", "SSDT", 2, "MEMHP", "CONTAIN", 1)
 {

@@ -4,20 +4,24 @@
 # A node's memory behind an ACPI container (memhp_container.asl, an extra
 # SSDT): an ACPI0004 device on proximity domain 1 - a node with no memory
 # and no CPU at boot - holding two PNP0C80 devices of one block each, in
-# guest RAM that mem=1G hides.  Their memory is added offline on node 1,
-# which comes up with it: a node device linking both blocks, and in
-# has_memory once they are online.  The container asks for its memory to
+# guest RAM the exact map on the command line hides (mem= would not do:
+# it also refuses memory the firmware offers before boot completes).
+# Their memory is added offline on node 1, which comes up with it: a
+# node device linking both blocks, and in has_memory once they are
+# online.  The container asks for its memory to
 # be offline before an eject (the ACPI container handler's
 # demand_offline): an eject while a block is online is refused (a change
 # uevent EVENT=offline on the container, nothing removed); once both
 # blocks and the container device are offline, a sysfs eject removes
-# both memory devices and their memory, and node 1 goes offline again.
+# both memory devices (the firmware reports them absent) and their
+# memory, and node 1 goes offline again.
 #
 # memhp-qemu: -m 2G,slots=2,maxmem=4G -smp 2
 # memhp-qemu: -object memory-backend-ram,id=r0,size=2G
 # memhp-qemu: -numa node,nodeid=0,memdev=r0,cpus=0-1 -numa node,nodeid=1
 # memhp-qemu: -acpitable file=@AML:memhp_container@
-# memhp-append: mem=1G memhp_default_state=offline
+# memhp-append: memmap=exactmap memmap=0x9fc00@0 memmap=0x3ff00000@0x100000
+# memhp-append: memhp_default_state=offline
 # memhp-timeout: 180
 . "$(dirname "$0")/lib_memhp.sh"
 
@@ -73,8 +77,10 @@ online_blocks offline $A $B
 check "with both blocks offline the container device goes offline" \
 	eval '[ "$(try_write $cdev/online 0)" = OK ] && [ "$(cat $cdev/online)" = 0 ]'
 echo 1 >$cont/eject
-check "a sysfs eject of the container removes it and both memory devices" \
-	wait_until 60 eval '[ ! -d $cont ] && [ ! -d $mema ] && [ ! -d $memb ]'
+check "a sysfs eject of the container detaches it and both memory devices (_STA 0)" \
+	wait_until 60 eval '[ ! -e $cdev ] && [ "$(cat $cont/status)" = 0 ] &&
+			    [ "$(cat $mema/status)" = 0 ] && [ "$(cat $memb/status)" = 0 ] &&
+			    [ ! -e $mema/physical_node ] && [ ! -e $memb/physical_node ]'
 check "and their memory: no memory$A or memory$B, no System RAM at 1 GiB" \
 	eval '[ ! -e $MEM/memory$A ] && [ ! -e $MEM/memory$B ] &&
 	      ! grep -qi "^ *0*40000000-" /proc/iomem'

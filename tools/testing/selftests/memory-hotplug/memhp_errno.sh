@@ -68,7 +68,7 @@ test_cleanup()
 }
 
 ktap_print_header
-ktap_set_plan 34
+ktap_set_plan 33
 
 [ ! -e $MEM/memory$B ] || ktap_exit_fail_msg "memory$B exists already"
 modprobe memory-notifier-error-inject ||
