@@ -178,11 +178,14 @@ if want rst; then
 fi
 
 # abi_errnos ABI-FILE: "file errno" for each errno named in the entry of a
-# writable file (its error table and prose alike)
+# writable file, one whose description starts "(RW" or "(WO" (its error
+# table and prose alike)
 abi_errnos()
 {
-	awk '/^What:/ { n = split($2, p, "/"); f = p[n]; next }
-	     f ~ /^(state|online|auto_online_blocks|probe)$/ { print f, $0 }' "$1" |
+	awk '/^What:/ { n = split($2, p, "/"); f = p[n]; w = 0; next }
+	     /^Description:/ { next }
+	     /^\t\t\((RW|WO)/ && !w { w = 1 }
+	     w { print f, $0 }' "$1" |
 		while read -r f line; do
 			for e in $(grep -oE '\bE[A-Z0-9]{2,}\b' <<<"$line"); do
 				echo "$f $e"
@@ -205,7 +208,8 @@ if want abi; then
 	while read -r f e; do
 		[ -n "$f" ] && problem "abi: $scen checks $e for $f; $abi does not give it"
 	done < <(comm -13 <(echo "$doc") <(echo "$run"))
-	echo "lint: abi: $(echo "$doc" | grep -c .) documented errnos of writable files against ${scen##*/}"
+	n=$(echo "$doc" | grep -c .)
+	echo "lint: abi: $n documented errnos of writable files against ${scen##*/}"
 fi
 
 echo "lint: $problems problems"

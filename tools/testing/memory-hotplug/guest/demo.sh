@@ -94,7 +94,9 @@ boot=($(blocks))
 b=${boot[-1]}
 run "cat memory$b/state memory$b/valid_zones"
 tell "the boot RAM is blocks ${boot[0]}-$b: $((${#boot[@]} * MIB)) MiB from address 0." \
-	"An online block's valid_zones is the zone it is in: below 4 GiB, DMA and DMA32."
+	"An online block's valid_zones is the zone it is in: below 4 GiB, DMA and DMA32." \
+	"memory${boot[0]} holds both (ZONE_DMA ends at 16 MiB), so it reads none (lsmem: None):" \
+	"a block that spans zones cannot be offlined."
 normal=$(zone_spanned Normal)
 [ "$normal" = 0 ] && echo "No RAM lies above 4 GiB here, so ZONE_NORMAL is empty so far."
 [ "$(state_of $b)" = online ] || fail "boot memory$b is $(state_of $b)"

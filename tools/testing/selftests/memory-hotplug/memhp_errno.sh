@@ -39,6 +39,7 @@ errno_case()
 	local file=$1 want=$2 why=$3 path=$4 value=$5 got before after
 
 	shift 5
+	[ "${path##*/}" = "$file" ] || ktap_exit_fail_msg "errno_case $file writes $path"
 	before=$(hotplug_state)
 	case ${1-} in
 	sigint)

@@ -38,6 +38,8 @@ snap() { (blocks; grep -c 'System RAM' /proc/iomem; memtotal_kb) | md5sum; }
 [ ! -e $MEM/memory$nr ] ||
 	ktap_exit_fail_msg "memory$nr exists already (a probe of it was not undone)"
 
+# if the test is killed mid-write: disarm
+test_cleanup() { echo 0 >$FAIL/probability; }
 before=$(snap)
 r=$(write_without_pages $MEM/probe "$(printf 0x%x $addr)")
 check "the probe with no page to allocate fails with ENOMEM ($r)" [ "$r" = ENOMEM ]
