@@ -118,11 +118,11 @@ errno_case online EPERM "a subscriber refuses the offline" $O 0
 echo 0 >$INJ/MEM_GOING_OFFLINE/error
 
 lo=$((B * BLOCK_SIZE / 4096))
-helper_start pin pin $lo $((lo + BLOCK_SIZE / 4096)) 96
-grep -q ^PINNED /tmp/pin.out || ktap_exit_fail_msg "no page of memory$B pinned"
+helper_start held pin $lo $((lo + BLOCK_SIZE / 4096)) 96
+grep -q ^PINNED /tmp/held.out || ktap_exit_fail_msg "no page of memory$B pinned"
 errno_case state EINTR "SIGINT while a pinned page stays" $S offline sigint 1
 errno_case online EINTR "SIGINT while a pinned page stays" $O 0 sigint 1
-helper_finish pin
+helper_finish held
 
 free=$(first_pfn $B $KPF_BUDDY $KPF_BUDDY)
 [ -n "$free" ] && echo $((free * 4096)) >$MEM/hard_offline_page ||
