@@ -10,7 +10,10 @@
 #   our .rst documents parse with docutils without a warning, and every
 #     kernel-doc directive in them finds what it names (rstcheck.py);
 #   the errnos the ABI document gives for each writable file of
-#     /sys/devices/system/memory are the ones memhp_errno.sh checks.
+#     /sys/devices/system/memory are the ones memhp_errno.sh checks; the
+#     files memhp_sysfs.sh accepts are the ones the ABI documents; the
+#     reasons a failed offline logs are the admin guide's, and
+#     memhp_offline_reasons.sh provokes each.
 # A tool that is missing or dies is a problem too, never a clean result:
 # sparse must be installed, make must succeed, checkpatch must exit 0 or 1
 # and end with its "total:" line (which must count the findings shown),
@@ -210,6 +213,61 @@ if want abi; then
 	done < <(comm -13 <(echo "$doc") <(echo "$run"))
 	n=$(echo "$doc" | grep -c .)
 	echo "lint: abi: $n documented errnos of writable files against ${scen##*/}"
+fi
+
+# sysfs_names SCENARIO VAR: the words of VAR="..." in the scenario
+sysfs_names() { sed -n "s/^$2=\"\(.*\)\"\$/\1/p" "$1"; }
+# abi_whats FILE...: the paths of their "What:" lines
+abi_whats() { awk '/^What:/ { print $2 }' "$@" | sort -u; }
+
+if want abi; then
+	# every file memhp_sysfs.sh accepts in the guest is documented, and
+	# every documented file of memory/ is one it accepts
+	scen=tools/testing/selftests/memory-hotplug/memhp_sysfs.sh
+	root=/sys/devices/system/memory
+	whats=$(abi_whats "$TOP/$abi" "$SRC/Documentation/ABI/testing/sysfs-memory-page-offline")
+	known=
+	for f in $(sysfs_names "$TOP/$scen" ABI_TOP); do
+		known="$known $root/$f"
+		[ "$f" = memoryN ] && grep -q "^$root/memoryN/" <<<"$whats" && continue
+		grep -qx "$root/$f" <<<"$whats" ||
+			problem "abi: ${scen##*/} accepts $f in memory/; no What: documents it"
+	done
+	for f in $(sysfs_names "$TOP/$scen" ABI_BLOCK); do
+		known="$known $root/memoryN/$f"
+		grep -qx "$root/memoryN/$f" <<<"$whats" ||
+			problem "abi: ${scen##*/} accepts $f in memoryN/; no What: documents it"
+	done
+	[ -n "$known" ] || problem "abi: ${scen##*/} lists no ABI_TOP or ABI_BLOCK"
+	for w in $(grep "^$root/." <<<"$whats"); do
+		[[ "$known " == *" $w "* ]] ||
+			problem "abi: $w is documented; ${scen##*/} does not accept it"
+	done
+	echo "lint: abi: $(echo $known | wc -w) sysfs names of ${scen##*/} against What: lines"
+
+	# the reasons a failed offline logs: the code's, the admin guide's (its
+	# paragraph "The reasons are", the literals with a space) and the
+	# scenario that provokes each
+	code=mm/memory_hotplug_offline.c
+	guide=Documentation/admin-guide/mm/memory-hotplug.rst
+	scen=tools/testing/selftests/memory-hotplug/memhp_offline_reasons.sh
+	said=$(perl -0777 -ne 'while (/\breport_failure\((?!const)(.*?)\);/sg) {
+		my $a = $1; print "$1\n" while $a =~ /"([^"]*)"/g }' "$TOP/$code" | sort -u)
+	listed=$(awk '/^The reasons are/ { p = 1 } p && /^$/ { exit } p' "$TOP/$guide" |
+		tr '\n' ' ' | grep -oE '``[^`]+``' | tr -d '`' | grep ' ' | sort -u)
+	[ -n "$said" ] || problem "reasons: no report_failure() reason in $code"
+	[ -n "$listed" ] || problem "reasons: no paragraph 'The reasons are' in $guide"
+	while read -r r; do
+		[ -n "$r" ] && problem "reasons: $code logs '$r'; $guide does not list it"
+	done < <(comm -23 <(echo "$said") <(echo "$listed"))
+	while read -r r; do
+		[ -n "$r" ] && problem "reasons: $guide lists '$r'; $code never logs it"
+	done < <(comm -13 <(echo "$said") <(echo "$listed"))
+	while read -r r; do
+		grep -qF -- "$r" "$TOP/$scen" ||
+			problem "reasons: '$r' is in no reason_case (nor named) in ${scen##*/}"
+	done <<<"$said"
+	echo "lint: reasons: $(echo "$said" | grep -c .) offline failure reasons in code, guide and ${scen##*/}"
 fi
 
 echo "lint: $problems problems"

@@ -30,7 +30,7 @@ MIB=$((BLOCK_SIZE >> 20))
 # ADDR the address QEMU gave the DIMM, and both must agree
 plug()
 {
-	local before want size entry
+	local before want size
 	size=$(bytes "$2")
 	before=$(blocks | tr '\n' ' ')
 	want=$(($(nr_blocks) + size / BLOCK_SIZE))
@@ -39,10 +39,8 @@ plug()
 	dimm_add "$1" "$2" || fail "QEMU refused the DIMM $1: $REPLY"
 	wait_until 60 count_is "$want" || fail "the blocks of $1 did not appear"
 	NEW=($(new_blocks "$before"))
-	qmp query-memory-devices || fail "query-memory-devices: $REPLY"
-	entry=$(echo "$REPLY" | sed 's/"data"/\n/g' | grep "\"id\": \"$1\"")
-	ADDR=$(echo "$entry" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
-	[ -n "$ADDR" ] || fail "QEMU did not say where $1 is: $REPLY"
+	dimm_where "$1" || fail "QEMU did not say where $1 is: $REPLY"
+	ADDR=$DIMM_ADDR
 	echo "qmp: query-memory-devices -> $1 at $(hex $ADDR), $2"
 	echo "the guest's ACPI memory driver added blocks ${NEW[0]}-${NEW[-1]}:" \
 		"$(hex $ADDR) / $(hex $BLOCK_SIZE) = $((ADDR / BLOCK_SIZE))"

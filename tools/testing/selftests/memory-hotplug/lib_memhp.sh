@@ -273,17 +273,29 @@ movable_dimm()
 	new=$(dimm_plug "$1" "$2") && online_blocks online_movable $new && echo $new
 }
 
+# dimm_where ID: DIMM_ADDR and DIMM_SIZE of the plugged DIMM ID, as QEMU's
+# query-memory-devices reports them (one "data" object per device); fails
+# when QEMU lists no such DIMM.
+dimm_where()
+{
+	local entry
+
+	DIMM_ADDR= DIMM_SIZE=
+	qmp query-memory-devices || return 1
+	entry=$(echo "$REPLY" | sed 's/"data"/\n/g' | grep "\"id\": \"$1\"") || return 1
+	DIMM_ADDR=$(echo "$entry" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
+	DIMM_SIZE=$(echo "$entry" | sed -n 's/.*"size": \([0-9]*\).*/\1/p')
+	[ -n "$DIMM_ADDR" ] && [ -n "$DIMM_SIZE" ]
+}
+
 # dimm_range ID SIZE: plug a DIMM whose backend need not exist on the host
-# (DIMM_BACKEND_EXTRA), set FIRST and LAST to its block ids.  Only one
-# DIMM may be plugged: its "addr" is the only one QEMU reports.
+# (DIMM_BACKEND_EXTRA), set FIRST and LAST to its block ids.
 dimm_range()
 {
-	local addr
 	dimm_add "$1" "$2" || { echo "Bail out! device_add $2: $REPLY"; exit 1; }
-	qmp query-memory-devices
-	addr=$(echo "$REPLY" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
-	FIRST=$((addr / BLOCK_SIZE))
-	LAST=$(((addr + $(bytes "$2")) / BLOCK_SIZE - 1))
+	dimm_where "$1" || { echo "Bail out! QEMU does not list $1: $REPLY"; exit 1; }
+	FIRST=$((DIMM_ADDR / BLOCK_SIZE))
+	LAST=$(((DIMM_ADDR + DIMM_SIZE) / BLOCK_SIZE - 1))
 }
 
 # range_online / range_gone: the last block of the dimm_range DIMM is
@@ -413,6 +425,24 @@ write_without_pages()
 	fi
 	fault_attrs_restore
 	echo "$r"
+}
+
+# write_how FILE VALUE [HOW]: the errno name of writing VALUE to FILE.
+# HOW: "sigint S", the writer gets a SIGINT S seconds (times TIME_SCALE)
+# in; "nopages", every page allocation of the write fails.
+write_how()
+{
+	local got
+
+	case ${3-} in
+	sigint)
+		got=$(memhp_helper write-with-sigint "$1" "$2" $(($4 * TIME_SCALE)))
+		errno_name "${got% *}" ;;
+	nopages)
+		write_without_pages "$1" "$2" ;;
+	*)
+		try_write "$1" "$2" ;;
+	esac
 }
 
 # first_pfn BLOCK MASK WANT: the first pfn of BLOCK whose kpageflags, masked,

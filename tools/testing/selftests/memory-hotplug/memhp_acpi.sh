@@ -25,13 +25,8 @@ ktap_set_plan 14
 # dimm_blocks ID: the block ids of a DIMM, from QEMU's address and size.
 dimm_blocks()
 {
-	local entry addr size
-	qmp query-memory-devices
-	entry=$(echo "$REPLY" | sed 's/"data"/\n/g' | grep "\"id\": \"$1\"") || return 1
-	addr=$(echo "$entry" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
-	size=$(echo "$entry" | sed -n 's/.*"size": \([0-9]*\).*/\1/p')
-	[ -n "$addr" ] && [ -n "$size" ] || return 1
-	seq $((addr / BLOCK_SIZE)) $(((addr + size) / BLOCK_SIZE - 1))
+	dimm_where "$1" &&
+		seq $((DIMM_ADDR / BLOCK_SIZE)) $(((DIMM_ADDR + DIMM_SIZE) / BLOCK_SIZE - 1))
 }
 # firmware_bound BLOCK...: every block links to a PNP0C80 device.
 firmware_bound()

@@ -31,9 +31,8 @@ HOLE=$((0x11000000 / BLOCK_SIZE))
 TOP=$(((ADDR - 1) / BLOCK_SIZE))
 
 # errno_case FILE WANT WHY PATH VALUE [HOW]: writing VALUE to PATH (a
-# memoryN/FILE, or FILE itself) fails with WANT and changes nothing.  HOW:
-# "sigint S", the write gets a SIGINT S seconds in; "nopages", every page
-# allocation of the write fails.
+# memoryN/FILE, or FILE itself) fails with WANT and changes nothing (HOW:
+# see write_how).
 errno_case()
 {
 	local file=$1 want=$2 why=$3 path=$4 value=$5 got before after
@@ -41,17 +40,7 @@ errno_case()
 	shift 5
 	[ "${path##*/}" = "$file" ] || ktap_exit_fail_msg "errno_case $file writes $path"
 	before=$(hotplug_state)
-	case ${1-} in
-	sigint)
-		got=$(memhp_helper write-with-sigint "$path" "$value" \
-			$(($2 * TIME_SCALE)))
-		got=$(errno_name "${got% *}")
-		;;
-	nopages)
-		got=$(write_without_pages "$path" "$value") ;;
-	*)
-		got=$(try_write "$path" "$value") ;;
-	esac
+	got=$(write_how "$path" "$value" "$@")
 	after=$(hotplug_state)
 	if [ "$got" = "$want" ] && [ "$before" = "$after" ]; then
 		ktap_test_pass "$file <- '$value', $why: $want, nothing changed"

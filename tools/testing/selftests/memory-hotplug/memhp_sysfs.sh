@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 # mode FILE: octal permission bits.
 mode() { stat -c %a "$1"; }
@@ -165,6 +165,35 @@ if [ -e $MEM/probe ] || [ -n "$BOOTED_FOR_TEST" ]; then
 else
 	ktap_test_skip "probe is write-only (no CONFIG_ARCH_MEMORY_PROBE)"
 fi
+
+# Every file user space can find here is documented: each name of ABI_TOP
+# and ABI_BLOCK is a "What:" in Documentation/ABI/testing (the host's lint
+# checks that side), and the guest has no name outside them and the driver
+# core's DEVICE_FILES (memoryN and nodeM stand for their numbers).
+ABI_TOP="auto_online_blocks block_size_bytes crash_hotplug hard_offline_page memoryN probe soft_offline_page"
+ABI_BLOCK="firmware_node nodeM online phys_device phys_index removable state valid_zones"
+DEVICE_FILES="power subsystem uevent"
+undocumented()
+{
+	local dir=$1 known=" $2 $DEVICE_FILES " f name bad=
+
+	for f in "$dir"/*; do
+		name=$(basename "$f" | sed -E 's/^memory[0-9]+$/memoryN/; s/^node[0-9]+$/nodeM/')
+		[[ $known == *" $name "* ]] || bad="$bad ${f#$MEM/}"
+	done
+	echo "$bad"
+}
+all_documented()
+{
+	local bad b
+
+	bad=$(undocumented $MEM "$ABI_TOP")
+	for b in $(blocks); do
+		bad="$bad$(undocumented $MEM/memory$b "$ABI_BLOCK")"
+	done
+	[ -z "$bad" ] || { echo "# not documented:$bad"; return 1; }
+}
+check "every file of memory/ and of each block is documented" all_documented
 
 uevent_env()
 {
