@@ -121,7 +121,11 @@ static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
  * Checks before anything changes
  */
 
-/* One line per failed offline (rate limited): the range, why, the errno. */
+/*
+ * The line a failed offline_pages() logs: the range, why, the errno.  Rate
+ * limited, one limit for every reason.  A block that is offline already or
+ * has no single zone is refused before offline_pages() and logs nothing.
+ */
 static void report_failure(const struct offline_op *op, const char *why,
 			   int ret)
 {

@@ -215,8 +215,9 @@ if want abi; then
 	echo "lint: abi: $n documented errnos of writable files against ${scen##*/}"
 fi
 
-# sysfs_names SCENARIO VAR: the words of VAR="..." in the scenario
-sysfs_names() { sed -n "s/^$2=\"\(.*\)\"\$/\1/p" "$1"; }
+# sysfs_names SCENARIO VAR: the words of VAR="..." and VAR+="..." in the
+# scenario, on one line
+sysfs_names() { sed -nE "s/^$2\+?=\"(.*)\"\$/\1/p" "$1" | xargs; }
 # abi_whats FILE...: the paths of their "What:" lines
 abi_whats() { awk '/^What:/ { print $2 }' "$@" | sort -u; }
 
@@ -239,6 +240,9 @@ if want abi; then
 			problem "abi: ${scen##*/} accepts $f in memoryN/; no What: documents it"
 	done
 	[ -n "$known" ] || problem "abi: ${scen##*/} lists no ABI_TOP or ABI_BLOCK"
+	# the driver core's files of every device, and nothing else, go unchecked
+	[ "$(sysfs_names "$TOP/$scen" DEVICE_FILES)" = "power subsystem uevent" ] ||
+		problem "abi: ${scen##*/}: DEVICE_FILES must be 'power subsystem uevent'"
 	for w in $(grep "^$root/." <<<"$whats"); do
 		[[ "$known " == *" $w "* ]] ||
 			problem "abi: $w is documented; ${scen##*/} does not accept it"
@@ -263,11 +267,17 @@ if want abi; then
 	while read -r r; do
 		[ -n "$r" ] && problem "reasons: $guide lists '$r'; $code never logs it"
 	done < <(comm -13 <(echo "$said") <(echo "$listed"))
+	# a reason of a reason_case line (its third word), or named UNPROVOKED
+	made=$( (sed -nE 's/^[[:space:]]*reason_case [^ ]+ E[A-Z]+ "([^"]+)".*/\1/p' "$TOP/$scen"
+		sysfs_names "$TOP/$scen" UNPROVOKED) | sort -u)
 	while read -r r; do
-		grep -qF -- "$r" "$TOP/$scen" ||
-			problem "reasons: '$r' is in no reason_case (nor named) in ${scen##*/}"
-	done <<<"$said"
-	echo "lint: reasons: $(echo "$said" | grep -c .) offline failure reasons in code, guide and ${scen##*/}"
+		[ -n "$r" ] && problem "reasons: no reason_case of ${scen##*/} makes '$r'"
+	done < <(comm -23 <(echo "$said") <(echo "$made"))
+	while read -r r; do
+		[ -n "$r" ] && problem "reasons: ${scen##*/} expects '$r'; $code never logs it"
+	done < <(comm -13 <(echo "$said") <(echo "$made"))
+	n=$(echo "$said" | grep -c .)
+	echo "lint: reasons: $n offline failure reasons in code, guide and ${scen##*/}"
 fi
 
 echo "lint: $problems problems"

@@ -273,19 +273,26 @@ movable_dimm()
 	new=$(dimm_plug "$1" "$2") && online_blocks online_movable $new && echo $new
 }
 
-# dimm_where ID: DIMM_ADDR and DIMM_SIZE of the plugged DIMM ID, as QEMU's
+# dimm_where ID: DIMM_ADDR and DIMM_BYTES of the plugged DIMM ID, as QEMU's
 # query-memory-devices reports them (one "data" object per device); fails
 # when QEMU lists no such DIMM.
 dimm_where()
 {
 	local entry
 
-	DIMM_ADDR= DIMM_SIZE=
+	DIMM_ADDR= DIMM_BYTES=
 	qmp query-memory-devices || return 1
 	entry=$(echo "$REPLY" | sed 's/"data"/\n/g' | grep "\"id\": \"$1\"") || return 1
 	DIMM_ADDR=$(echo "$entry" | sed -n 's/.*"addr": \([0-9]*\).*/\1/p')
-	DIMM_SIZE=$(echo "$entry" | sed -n 's/.*"size": \([0-9]*\).*/\1/p')
-	[ -n "$DIMM_ADDR" ] && [ -n "$DIMM_SIZE" ]
+	DIMM_BYTES=$(echo "$entry" | sed -n 's/.*"size": \([0-9]*\).*/\1/p')
+	[ -n "$DIMM_ADDR" ] && [ -n "$DIMM_BYTES" ]
+}
+
+# dimm_blocks ID: the block ids of a plugged DIMM, from QEMU's address and size.
+dimm_blocks()
+{
+	dimm_where "$1" &&
+		seq $((DIMM_ADDR / BLOCK_SIZE)) $(((DIMM_ADDR + DIMM_BYTES) / BLOCK_SIZE - 1))
 }
 
 # dimm_range ID SIZE: plug a DIMM whose backend need not exist on the host
@@ -295,7 +302,7 @@ dimm_range()
 	dimm_add "$1" "$2" || { echo "Bail out! device_add $2: $REPLY"; exit 1; }
 	dimm_where "$1" || { echo "Bail out! QEMU does not list $1: $REPLY"; exit 1; }
 	FIRST=$((DIMM_ADDR / BLOCK_SIZE))
-	LAST=$(((DIMM_ADDR + DIMM_SIZE) / BLOCK_SIZE - 1))
+	LAST=$(((DIMM_ADDR + DIMM_BYTES) / BLOCK_SIZE - 1))
 }
 
 # range_online / range_gone: the last block of the dimm_range DIMM is
@@ -428,14 +435,15 @@ write_without_pages()
 }
 
 # write_how FILE VALUE [HOW]: the errno name of writing VALUE to FILE.
-# HOW: "sigint S", the writer gets a SIGINT S seconds (times TIME_SCALE)
-# in; "nopages", every page allocation of the write fails.
+# HOW: "sigint S", the writer gets a SIGINT S (whole) seconds, times
+# TIME_SCALE, in; "nopages", every page allocation of the write fails.
 write_how()
 {
 	local got
 
 	case ${3-} in
 	sigint)
+		[[ ${4-} =~ ^[0-9]+$ ]] || { echo "BADARG(sigint '${4-}')"; return; }
 		got=$(memhp_helper write-with-sigint "$1" "$2" $(($4 * TIME_SCALE)))
 		errno_name "${got% *}" ;;
 	nopages)

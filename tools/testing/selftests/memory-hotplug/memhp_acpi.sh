@@ -22,12 +22,6 @@
 ktap_print_header
 ktap_set_plan 14
 
-# dimm_blocks ID: the block ids of a DIMM, from QEMU's address and size.
-dimm_blocks()
-{
-	dimm_where "$1" &&
-		seq $((DIMM_ADDR / BLOCK_SIZE)) $(((DIMM_ADDR + DIMM_SIZE) / BLOCK_SIZE - 1))
-}
 # firmware_bound BLOCK...: every block links to a PNP0C80 device.
 firmware_bound()
 {

@@ -6,7 +6,7 @@
 # logs, in one line with the block's range and the errno, and the
 # failures that log nothing.  Each reason the code can log is a
 # reason_case below (the host's lint matches the guide, the code and this
-# file), except "it spans zones": only a bug reaches it, behind a warning.
+# file), except UNPROVOKED: only a bug reaches it, behind a warning.
 #
 # The machine is the one of memhp_errno.sh: mem=768M leaves a block to
 # probe at 768M, a 2 MiB hole is reserved in boot block 2, block 0 spans
@@ -20,6 +20,7 @@
 # memhp-upstream: xfail stock logs why an offline failed only with pr_debug
 . "$(dirname "$0")/lib_memhp.sh"
 
+UNPROVOKED="it spans zones"
 INJ=/sys/kernel/debug/notifier-error-inject/memory/actions
 F=/sys/kernel/debug/fail_function
 ADDR=$((768 << 20))
@@ -30,7 +31,7 @@ TOP=$(((ADDR - 1) / BLOCK_SIZE))
 # the line a failed offline of block $1 logs, up to the reason
 line_of()
 {
-	printf 'offline of [mem %#010x-%#010x] failed: ' \
+	printf 'offline of [mem 0x%08x-0x%08x] failed: ' \
 		$(($1 * BLOCK_SIZE)) $((($1 + 1) * BLOCK_SIZE - 1))
 }
 
@@ -61,7 +62,7 @@ reason_case()
 		ktap_test_pass "memory$b, $why: $want, the log says $expect"
 	else
 		ktap_test_fail "memory$b, $why: want $want and $expect, got $got"
-		[ "$lines" = ok ] || printf '# log: %s\n' "${lines:-(no offline line)}"
+		[ "$lines" = ok ] || printf '%s\n' "${lines:-(no offline line)}" | sed 's/^/# log: /'
 	fi
 }
 
@@ -78,19 +79,23 @@ errno_number()
 }
 
 # fail_once FUNC: the next call of FUNC returns -EBUSY instead of running;
-# fails when fail_function cannot do that to FUNC
+# fails when fail_function cannot do that to FUNC.  disarm takes FUNC off
+# and puts fail_function's attributes back.
 fail_once()
 {
-	echo 100 >$F/probability && echo 1 >$F/interval && echo 1 >$F/times &&
-		echo 0 >$F/verbose &&
-		echo 0 >$F/space && echo "$1" >$F/inject &&
-		printf '%#x\n' -16 >$F/$1/retval
+	[ -d $F ] && fault_attrs_set $F probability=100 interval=1 times=1 verbose=0 space=0 &&
+		echo "$1" >$F/inject && printf '%#x\n' -16 >$F/$1/retval
 }
-disarm() { echo >$F/inject; }
+disarm()
+{
+	[ ! -d $F ] || echo >$F/inject
+	fault_attrs_restore
+	FAULT_SAVED=
+}
 
 test_cleanup()
 {
-	[ ! -d $F ] || echo >$F/inject
+	disarm
 	[ -d $INJ ] || return 0
 	echo 0 >$INJ/MEM_GOING_OFFLINE/error
 }
@@ -106,6 +111,8 @@ modprobe memory-notifier-error-inject ||
 	ktap_exit_fail_msg "memory$B at $ADDR did not probe and online"
 
 # ---- failures that log nothing ----------------------------------------------
+[ "$(state_of 0)" = online ] && [ "$(zones_of 0)" = none ] ||
+	ktap_exit_fail_msg "memory0 is $(state_of 0) in '$(zones_of 0)', not online across zones"
 reason_case 0 EINVAL - "spans zones (valid_zones reads $(zones_of 0))" offline
 check "memory$B offlines, and logs nothing" \
 	eval 'kmsg_mark; [ "$(try_write $MEM/memory$B/state offline)" = OK ] &&
@@ -115,7 +122,7 @@ reason_case $B EINVAL - "already offline" offline
 	ktap_exit_fail_msg "memory$B did not online again"
 
 # ---- boot blocks --------------------------------------------------------------
-reason_case $HOLE EINVAL "it has holes" "a 2 MiB hole" offline
+reason_case $HOLE EINVAL "it has holes" "a 2 MiB hole" offline sigint 20
 reason_case $TOP EBUSY "pages could not be isolated" \
 	"memory the kernel allocated at boot" offline sigint 20
 
@@ -129,16 +136,20 @@ helper_start held pin $lo $((lo + BLOCK_SIZE / 4096)) 96
 grep -q ^PINNED /tmp/held.out || ktap_exit_fail_msg "no page of memory$B pinned"
 reason_case $B EINTR "interrupted by a signal" "a pinned page, then SIGINT" \
 	offline sigint 1
-for step in "dissolve_free_huge:a free hugetlb page cannot be dissolved" \
-	    "migrate_range:a page cannot move"; do
-	if fail_once ${step%%:*}; then
-		reason_case $B EBUSY "${step#*:}" "a pinned page, ${step%%:*}() fails" \
-			offline sigint 20
-	else
-		ktap_test_fail "memory$B: fail_function cannot fail ${step%%:*}() here"
-	fi
-	disarm
-done
+if fail_once dissolve_free_huge; then
+	reason_case $B EBUSY "a free hugetlb page cannot be dissolved" \
+		"a pinned page, dissolve_free_huge() fails" offline sigint 20
+else
+	ktap_test_fail "memory$B: fail_function cannot fail dissolve_free_huge() here"
+fi
+disarm
+if fail_once migrate_range; then
+	reason_case $B EBUSY "a page cannot move" \
+		"a pinned page, migrate_range() fails" offline sigint 20
+else
+	ktap_test_fail "memory$B: fail_function cannot fail migrate_range() here"
+fi
+disarm
 helper_finish held
 
 ktap_finished

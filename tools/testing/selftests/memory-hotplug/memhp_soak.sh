@@ -132,17 +132,6 @@ offline_limited()
 	[ "$res" = OK ]
 }
 
-# dimm_blocks ID: the DIMM's blocks, from its address and size in QEMU
-dimm_blocks()
-{
-	local addr size
-	qmp query-memory-devices || return
-	read -r addr size < <(echo "$REPLY" | tr '{}' '\n\n' | grep "\"id\": \"$1\"" |
-		sed -n 's/.*"addr": \([0-9]*\).*"size": \([0-9]*\).*/\1 \2/p;
-			s/.*"size": \([0-9]*\).*"addr": \([0-9]*\).*/\2 \1/p')
-	[ -n "$addr" ] && seq $((addr / BLOCK_SIZE)) $(((addr + size) / BLOCK_SIZE - 1))
-}
-
 # where virtio-mem's memory ends, the DIMMs' begins (QEMU puts the DIMMs
 # above the virtio-mem device); the probed blocks are below both
 qmp query-memory-devices

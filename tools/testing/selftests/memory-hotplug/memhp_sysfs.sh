@@ -170,7 +170,8 @@ fi
 # and ABI_BLOCK is a "What:" in Documentation/ABI/testing (the host's lint
 # checks that side), and the guest has no name outside them and the driver
 # core's DEVICE_FILES (memoryN and nodeM stand for their numbers).
-ABI_TOP="auto_online_blocks block_size_bytes crash_hotplug hard_offline_page memoryN probe soft_offline_page"
+ABI_TOP="auto_online_blocks block_size_bytes crash_hotplug hard_offline_page memoryN probe"
+ABI_TOP+=" soft_offline_page"
 ABI_BLOCK="firmware_node nodeM online phys_device phys_index removable state valid_zones"
 DEVICE_FILES="power subsystem uevent"
 undocumented()
