@@ -28,6 +28,8 @@
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
 #                          (the default with PROFILE=debug; FAULTS=subset there)
 #   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
+#   PROFILE=release        the kernels without debugging options that make bench
+#                          measures first (memhp-release.config), in build/release
 #   APPEND="kmemleak=off"  more kernel command line for every guest (MEMHP_APPEND)
 #   JOBS=N                 parallel build jobs
 
@@ -37,8 +39,11 @@ ifeq ($(PROFILE),debug)
 FAULTS ?= all
 export MEMHP_PROFILE := debug
 export MEMHP_BUILD ?= $(CURDIR)/build/debug
+else ifeq ($(PROFILE),release)
+export MEMHP_PROFILE := release
+export MEMHP_BUILD ?= $(CURDIR)/build/release
 else ifneq ($(PROFILE),)
-$(error PROFILE=$(PROFILE): the one profile there is, is PROFILE=debug)
+$(error PROFILE=$(PROFILE): the profiles are PROFILE=debug and PROFILE=release)
 endif
 export MEMHP_BUILD ?= $(CURDIR)/build
 export MEMHP_APPEND := $(strip $(APPEND) $(if $(FAULTS),memhp.faults=$(FAULTS)))
@@ -128,6 +133,8 @@ bench: deps
 	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"
 	@$(MAKE) --no-print-directory initrd IMPL=ours
 	@$(MAKE) --no-print-directory initrd IMPL=upstream
+	@$(MAKE) --no-print-directory initrd IMPL=ours PROFILE=release MEMHP_BUILD=$(CURDIR)/build/release
+	@$(MAKE) --no-print-directory initrd IMPL=upstream PROFILE=release MEMHP_BUILD=$(CURDIR)/build/release
 	@$(PY) $(HARNESS)/bench.py $(if $(QUICK),--quick) $(if $(AA),--aa) $(BENCH_ARGS)
 
 patches: deps

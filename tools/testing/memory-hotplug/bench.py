@@ -10,7 +10,17 @@ The report gives, per metric, ours, stock, ours/stock and the min-max of the
 per-round ratios: a range that excludes 1.0 is a difference, one that
 includes it is noise.
 
-    bench.py [--quick] [--rounds N] [--only NAME,...] [--aa] [--replot]
+Two sections, each with its own pair of kernels: the headline, "release"
+(kernel/configs/memhp-release.config: no VM or lock debugging, no KUnit,
+no fault injection, no slub_debug; make bench builds it in build/release),
+and "debug" (the kernels every test scenario boots, in build/).  The bulk
+hot-add rows have a memmap-store limit: the time the guest's CPUs take to
+write the memmap bytes of that much memory (64 bytes per 4 KiB page) with
+plain stores, all CPUs at once, at the best bandwidth any boot of the
+section measured (memhp_helper store-rate).
+
+    bench.py [--quick] [--rounds N] [--only NAME,...] [--section S] [--aa]
+             [--replot]
 
 --aa boots the stock kernel on both sides: the noise floor.  Its per-round
 ratio ranges are kept in build/bench/aa-noise.json, and later ours-vs-stock
@@ -19,13 +29,15 @@ The min-max range of R rounds misses 1.0 by pure chance with probability
 2^(1-R) per metric, so a lone A/A range that just misses 1.0 is expected.
 
 Writes build/bench/report.md, build/bench/results.json and
-build/bench/bulk.png (with Debian's python3-matplotlib).
+build/bench/bulk.png (with Debian's python3-matplotlib): the cost curves
+of the release section, log-log.
 """
 
 import argparse
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -35,12 +47,34 @@ import memhp_vm  # noqa: E402
 
 OUTDIR = os.path.join(memhp_vm.BUILD, "bench")
 IMPLS = ("ours", "upstream")
+# name, title, MEMHP_PROFILE, build directory, what the kernels are
+SECTIONS = [
+    ("release", "release config", "release",
+     os.path.join(memhp_vm.BUILD, "release"),
+     "kernels as a distribution ships them: memhp.config's hotplug options "
+     "without DEBUG_VM, lockdep, list debugging, KUnit or fault injection, "
+     "and no slub_debug on the command line "
+     "(kernel/configs/memhp-release.config)"),
+    ("debug", "debug config", "", memhp_vm.BUILD,
+     "the kernels every test scenario boots: DEBUG_VM, PROVE_LOCKING, "
+     "DEBUG_LIST, KUnit, fault injection, slub_debug=FZ"),
+]
+SECTION_NAMES = [sec[0] for sec in SECTIONS]
 # The kernel each side boots; --aa boots the stock kernel on both sides.
 KERNEL = {"ours": "ours", "upstream": "upstream"}
 COLD16 = ("-object memory-backend-ram,id=cold,size=16G,reserve=off "
           "-device pc-dimm,id=cold,memdev=cold")
+# the cost curve: sizes in GiB, each DIMM's memmap in itself
+CURVE_SIZES = (1, 4, 16, 64, 256, 512)
+CURVE_QEMU = "-m 4G,slots=4,maxmem=600G"
+CURVE_APPEND = "memory_hotplug.memmap_on_memory=1 memhp.budget=300"
+# What the host must have free for the curve's largest DIMM: QEMU writes
+# its memmap (64 bytes per 4 KiB page) into host memory, plus the guest's
+# boot RAM and a margin.
+CURVE_HOST_GIB = 4 + 2
 
 # name, guest script, extra QEMU args, kernel args, in --quick, description
+# (QEMU args with -m replace the script's -m)
 BENCHES = [
     ("latency", "bench_latency", "", "memhp.reps=10", True,
      "per-block online/offline latency, one 128 MiB block"),
@@ -48,6 +82,9 @@ BENCHES = [
      "bulk hot-add + auto-online (online_movable), then eject"),
     ("bulk_quick", "bench_bulk", "", "memhp.sizes=1,4", True,
      "bulk hot-add + auto-online, small sizes"),
+    ("curve", "bench_bulk", CURVE_QEMU, CURVE_APPEND, False,
+     "how cost grows: hot-add + auto-online and eject, 1 to 512 GiB, "
+     "memmap_on_memory"),
     ("phases", "bench_phases", "", "memhp.sizes=16,64", False,
      "64 GiB: add+online, offline block by block (sysfs), then removal"),
     ("migrate", "bench_migrate", "", "", True,
@@ -66,16 +103,45 @@ BENCHES = [
 HIGHER_IS_BETTER = ("MiBps", "memfree", "memtotal")
 
 
+def qemu_args(script_qemu, extra):
+    """The script's QEMU arguments plus EXTRA; an -m in EXTRA replaces the
+    script's."""
+    if "-m " in " " + extra:
+        script_qemu = re.sub(r"(^|\s)-m\s+\S+", " ", script_qemu)
+    return (script_qemu + " " + extra).strip()
+
+
+def curve_sizes(mem_available_kb=None):
+    """CURVE_SIZES the host has the memory for, and a note on the rest."""
+    if mem_available_kb is None:
+        with open("/proc/meminfo") as f:
+            mem_available_kb = int(re.search(r"MemAvailable:\s*(\d+)",
+                                             f.read()).group(1))
+    fits = [n for n in CURVE_SIZES
+            if (n * 64 / 4096 + CURVE_HOST_GIB) * (1 << 20) <= mem_available_kb]
+    note = None
+    if len(fits) < len(CURVE_SIZES):
+        note = ("curve: %s GiB skipped: the host has %.1f GiB available, "
+                "each needs %s GiB" % (
+                    ",".join(str(n) for n in CURVE_SIZES if n not in fits),
+                    mem_available_kb / (1 << 20),
+                    ", ".join("%g" % (n * 64 / 4096 + CURVE_HOST_GIB)
+                              for n in CURVE_SIZES if n not in fits)))
+    return fits, note
+
+
 def run_one(impl, bench, log_dir):
     name, script, qemu, append, _, _ = bench
     meta = memhp_vm.scenario_meta(
         os.path.join(memhp_vm.HARNESS_GUEST_DIR, script + ".sh"))
     log = os.path.join(log_dir, "%s-%s.log" % (name, impl))
-    guest = memhp_vm.boot(KERNEL[impl], script,
-                          (meta["qemu"] + " " + qemu).strip(),
+    timeout = meta["timeout"]
+    if name == "curve":
+        timeout = 3600
+    guest = memhp_vm.boot(KERNEL[impl], script, qemu_args(meta["qemu"], qemu),
                           (meta["append"] + " " + append).strip(), log,
-                          meta["timeout"])
-    values, samples = {}, {}
+                          timeout)
+    values, samples, notes = {}, {}, []
     for line in guest.out:
         parts = line.split()
         try:
@@ -84,6 +150,8 @@ def run_one(impl, bench, log_dir):
                                     parts[3] if len(parts) > 3 else "")
             elif len(parts) >= 2 and parts[0] == "SAMPLES":
                 samples[parts[1]] = [float(v) for v in parts[2:]]
+            elif parts and parts[0] == "NOTE":
+                notes.append(" ".join(parts[1:]))
         except ValueError:
             pass        # not a number: the guest script says why
     why = memhp_vm.boot_verdict(guest, "the guest script exited %s")
@@ -93,7 +161,8 @@ def run_one(impl, bench, log_dir):
         sys.stderr.write("memhp: %s (%s on %s, log %s)\n" %
                          (why, name, impl, os.path.relpath(log, memhp_vm.TOP)))
         sys.stderr.flush()
-    return {"ok": why is None, "values": values, "samples": samples}
+    return {"ok": why is None, "values": values, "samples": samples,
+            "notes": notes}
 
 
 def pct(data, q):
@@ -105,8 +174,9 @@ def pct(data, q):
     return data[lo] + (data[hi] - data[lo]) * (k - lo)
 
 
-def summarize(runs):
-    """runs[bench][round][impl] -> rows of metrics with ratios."""
+def summarize(runs, section):
+    """runs[bench][round][impl] of one section -> rows of metrics with
+    ratios (and memmap-store limits, see add_limits())."""
     rows = []
     for bench, rounds in runs.items():
         keys = []
@@ -146,13 +216,35 @@ def summarize(runs):
                         float("nan")
             ratio = (agg["ours"] / agg["upstream"]
                      if agg["upstream"] and ratios else float("nan"))
-            rows.append({"bench": bench, "metric": key, "unit": unit,
+            rows.append({"section": section, "bench": bench,
+                         "metric": key, "unit": unit,
                          "ours": agg["ours"], "stock": agg["upstream"],
                          "ratio": ratio,
                          "ratio_min": min(ratios) if ratios else None,
                          "ratio_max": max(ratios) if ratios else None,
                          "per_round": per_impl})
+    add_limits(rows, runs)
     return rows
+
+
+def add_limits(rows, runs):
+    """The memmap-store limit of each bulk add_online_NG row: N GiB's memmap
+    (N * 16 MiB) written at the best store bandwidth any boot measured."""
+    rates = [r[impl]["values"]["store_MiBps"][0]
+             for rounds in runs.values() for r in rounds for impl in IMPLS
+             if "store_MiBps" in r[impl]["values"]]
+    if not rates:
+        return
+    for row in rows:
+        n = size_of(row["metric"], "add_online_")
+        if n is not None:
+            row["limit"] = n * 16 / max(rates) * 1e6     # us
+
+
+def size_of(metric_name, prefix):
+    """N of PREFIX + "NG", else None."""
+    m = re.match(re.escape(prefix) + r"(\d+)G$", metric_name)
+    return int(m.group(1)) if m else None
 
 
 def tiny(per_impl, unit):
@@ -181,13 +273,13 @@ def fmt(v, unit):
     return "%.0f %s" % (v, unit)
 
 
-def growth(rows, bench):
-    """Per-doubling growth factor of add_online time between sizes."""
+def growth(rows, bench, prefix):
+    """Per-doubling growth factor of PREFIX + "NG" times between sizes."""
     out = []
     pts = {}
     for r in rows:
-        if r["bench"] == bench and r["metric"].startswith("add_online_"):
-            n = int(r["metric"][len("add_online_"):-1])
+        n = size_of(r["metric"], prefix)
+        if r["bench"] == bench and n is not None:
             pts[n] = r
     sizes = sorted(pts)
     for a, b in zip(sizes, sizes[1:]):
@@ -203,10 +295,12 @@ AA_FILE = os.path.join(OUTDIR, "aa-noise.json")
 
 
 def load_noise():
-    """Per-metric (min, max) of the per-round ratios of the last A/A run."""
+    """Per-metric (min, max) of the per-round ratios of the last A/A run,
+    by (section, bench, metric)."""
     try:
         with open(AA_FILE) as f:
-            return {(r["bench"], r["metric"]): (r["ratio_min"], r["ratio_max"])
+            return {(r.get("section", "debug"), r["bench"], r["metric"]):
+                    (r["ratio_min"], r["ratio_max"])
                     for r in json.load(f)["metrics"]
                     if r["ratio_min"] is not None}
     except (OSError, ValueError, KeyError):
@@ -215,7 +309,7 @@ def load_noise():
 
 def verdict(row, noise):
     """Compare ours/stock against the A/A spread of the same metric."""
-    span = noise.get((row["bench"], row["metric"]))
+    span = noise.get((row["section"], row["bench"], row["metric"]))
     if not span or row["ratio"] != row["ratio"]:
         return "-"
     lo, hi = span
@@ -224,6 +318,34 @@ def verdict(row, noise):
     better_high = any(k in row["metric"] for k in HIGHER_IS_BETTER)
     faster = (row["ratio"] > hi) if better_high else (row["ratio"] < lo)
     return "better" if faster else "worse"
+
+
+def table(rows, aa, noise):
+    """The markdown table of one bench's rows; limit columns when any row
+    has a memmap-store limit."""
+    lim = any("limit" in r for r in rows)
+    head = ["metric", "ours", "stock", "ours/stock", "per-round range",
+            "verdict"]
+    if lim:
+        head += ["memmap-store limit", "ours/limit", "stock/limit"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        rng = ("%.3f–%.3f" % (r["ratio_min"], r["ratio_max"])
+               if r["ratio_min"] is not None else "-")
+        ratio = ("%.3f" % r["ratio"] if r["ratio"] == r["ratio"]
+                 else "n/a (near 0)")
+        cells = [r["metric"], fmt(r["ours"], r["unit"]),
+                 fmt(r["stock"], r["unit"]), ratio, rng,
+                 "(A/A)" if aa else verdict(r, noise)]
+        if lim:
+            if "limit" in r:
+                cells += [fmt(r["limit"], "us")] + [
+                    "%.1f" % (r[c] / r["limit"]) if r[c] == r[c] else "-"
+                    for c in ("ours", "stock")]
+            else:
+                cells += ["-", "-", "-"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def report(rows, args, took, meta):
@@ -237,74 +359,108 @@ def report(rows, args, took, meta):
              "per-round ratios." + ("" if args.aa else
                                     " Verdict: the ratio against the A/A "
                                     "range of the last `make bench AA=1`."),
-             ""]
-    for bench in dict.fromkeys(r["bench"] for r in rows):
-        desc = next(b[5] for b in BENCHES if b[0] == bench)
-        lines += ["## %s — %s" % (bench, desc), "",
-                  "| metric | ours | stock | ours/stock | per-round range "
-                  "| verdict |",
-                  "|---|---|---|---|---|---|"]
-        for r in rows:
-            if r["bench"] != bench:
-                continue
-            rng = ("%.3f–%.3f" % (r["ratio_min"], r["ratio_max"])
-                   if r["ratio_min"] is not None else "-")
-            ratio = ("%.3f" % r["ratio"] if r["ratio"] == r["ratio"]
-                     else "n/a (near 0)")
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
-                r["metric"], fmt(r["ours"], r["unit"]),
-                fmt(r["stock"], r["unit"]), ratio, rng,
-                "(A/A)" if args.aa else verdict(r, noise)))
-        g = growth(rows, bench)
-        if g:
-            lines += ["", "Growth of add_online time per doubling of N:"]
-            for impl, a, b, f in g:
-                lines.append("- %s, %dG→%dG: ×%.2f" % (impl, a, b, f))
-        lines.append("")
-    spans = [(r["ratio_min"], r["ratio_max"]) for r in rows
-             if r["ratio_min"] is not None]
-    if spans:
-        lines.append("Spread of per-round ratios (all metrics): %.3f–%.3f." %
-                     (min(s[0] for s in spans), max(s[1] for s in spans)))
-    lines += ["", "Failed runs: %s" % (", ".join(meta["failed"]) or "none")]
+             "Memmap-store limit (bulk hot-add rows): the time to write N "
+             "GiB's memmap, N * 16 MiB (64 bytes of struct page per 4 KiB "
+             "page), with memset() on every vCPU at once, at the best "
+             "bandwidth any boot of the section measured (store_MiBps: "
+             "memhp_helper store-rate, 512 MiB, best of 5).  Adding memory "
+             "cannot take less; ours/limit says how far from it each "
+             "kernel is.", ""]
+    for sec, title_, _, _, what in SECTIONS:
+        srows = [r for r in rows if r["section"] == sec]
+        if not srows:
+            continue
+        lines += ["## %s" % title_.capitalize(), "",
+                  what[0].upper() + what[1:] + ".", ""]
+        for bench in dict.fromkeys(r["bench"] for r in srows):
+            desc = next(b[5] for b in BENCHES if b[0] == bench)
+            brows = [r for r in srows if r["bench"] == bench]
+            lines += ["### %s — %s" % (bench, desc), ""]
+            lines += table(brows, args.aa, noise)
+            for prefix, what_ in (("add_online_", "add+online"),
+                                  ("offline_remove_", "offline+remove")):
+                g = growth(srows, bench, prefix)
+                if g:
+                    lines += ["", "Growth of %s time per doubling of the "
+                              "size:" % what_, ""]
+                    for impl in ("ours", "stock"):
+                        lines.append("- %s: %s" % (impl, ", ".join(
+                            "%dG→%dG ×%.2f" % x[1:] for x in g
+                            if x[0] == impl)))
+            for note in meta["notes"].get((sec, bench), []):
+                lines += ["", "Note: " + note]
+            lines.append("")
+        spans = [(r["ratio_min"], r["ratio_max"]) for r in srows
+                 if r["ratio_min"] is not None]
+        if spans:
+            lines.append("Spread of per-round ratios (all metrics of this "
+                         "section): %.3f–%.3f." %
+                         (min(x[0] for x in spans), max(x[1] for x in spans)))
+            lines.append("")
+    for note in meta["notes"].get(None, []):
+        lines += ["Note: " + note, ""]
+    lines += ["Failed runs: %s" % (", ".join(meta["failed"]) or "none")]
     return "\n".join(lines) + "\n"
 
 
+def curve_points(rows, bench, prefix, col):
+    pts = sorted((size_of(r["metric"], prefix), r[col]) for r in rows
+                 if r["bench"] == bench and size_of(r["metric"], prefix)
+                 and r[col] == r[col])
+    return [p[0] for p in pts], [p[1] / 1e6 for p in pts]
+
+
 def plot(rows, path, aa=False):
+    """Log-log cost curves of the release section (the debug one's if that
+    is all there is): add+online and offline+remove against GiB, ours and
+    stock, with a line of slope 1 (linear cost) and the memmap-store limit."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for bench in ("bulk", "bulk_quick"):
-        pts = sorted((int(r["metric"][11:-1]), r) for r in rows
-                     if r["bench"] == bench and
-                     r["metric"].startswith("add_online_"))
-        if not pts:
-            continue
-        xs = [p[0] for p in pts]
-        names = (("A: stock", "B: stock") if aa
-                 else ("memhp", "stock 6.12"))
+    sec = "release" if any(r["section"] == "release" for r in rows) \
+        else "debug"
+    rows = [r for r in rows if r["section"] == sec]
+    bench = next((b for b in ("curve", "bulk", "bulk_quick")
+                  if any(r["bench"] == b for r in rows)), None)
+    if not bench:
+        return False
+    names = ("A: stock", "B: stock") if aa else ("memhp", "stock 6.12")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, prefix, what in ((axes[0], "add_online_", "hot-add + online"),
+                             (axes[1], "offline_remove_",
+                              "offline + remove (eject)")):
         for col, label, style in (("ours", names[0], "o-"),
                                   ("stock", names[1], "s--")):
-            ax.plot(xs, [p[1][col] / 1e6 for p in pts], style, label=label)
-        break
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("hot-added GiB (auto-online movable)")
-    ax.set_ylabel("seconds until every block is online")
-    ax.set_title("Bulk hot-add + online")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+            xs, ys = curve_points(rows, bench, prefix, col)
+            if xs:
+                ax.plot(xs, ys, style, label=label)
+        xs, ys = curve_points(rows, bench, prefix, "ours")
+        if xs:
+            ax.plot(xs, [ys[0] * x / xs[0] for x in xs], ":", color="grey",
+                    label="linear (from memhp's first point)")
+        lim = sorted((size_of(r["metric"], prefix), r["limit"] / 1e6)
+                     for r in rows if r["bench"] == bench and "limit" in r
+                     and size_of(r["metric"], prefix))
+        if lim:
+            ax.plot([p[0] for p in lim], [p[1] for p in lim], "-.",
+                    color="black", label="memmap-store limit")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("GiB (one DIMM, auto-online movable)")
+        ax.set_ylabel("seconds")
+        ax.set_title("%s, %s config" % (what, sec))
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
 
 
-def write_outputs(rows, args, took, failed, runs):
-    text = report(rows, args, took, {"failed": failed})
+def write_outputs(rows, args, took, failed, runs, notes):
+    text = report(rows, args, took, {"failed": failed, "notes": notes})
     png = os.path.join(OUTDIR, "bulk.png")
     if plot(rows, png, args.aa):
         text += "\nPlot: %s\n" % os.path.relpath(png, memhp_vm.TOP)
@@ -312,6 +468,8 @@ def write_outputs(rows, args, took, failed, runs):
         f.write(text)
     result = {"rounds": args.rounds, "quick": args.quick, "aa": args.aa,
               "seconds": took, "failed": failed, "metrics": rows,
+              "notes": [list(k or (None, None)) + [v]
+                        for k, vs in notes.items() for v in vs],
               "raw": runs}
     for path in [os.path.join(OUTDIR, "results.json")] + \
             ([AA_FILE] if args.aa and not failed else []):
@@ -320,14 +478,62 @@ def write_outputs(rows, args, took, failed, runs):
     return text
 
 
+def collect_notes(runs):
+    """{(section, bench): [note, ...]} from the guests' NOTE lines."""
+    notes = {}
+    for sec, benches in runs.items():
+        for bench, rounds in benches.items():
+            for r in rounds:
+                for impl in IMPLS:
+                    for n in r[impl].get("notes", []):
+                        text = "%s: %s" % (
+                            "stock" if impl == "upstream" else impl, n)
+                        lst = notes.setdefault((sec, bench), [])
+                        if text not in lst:
+                            lst.append(text)
+    return notes
+
+
+def summarize_all(runs):
+    return [row for sec in runs for row in summarize(runs[sec], sec)]
+
+
 def replot(args):
     with open(os.path.join(OUTDIR, "results.json")) as f:
         data = json.load(f)
     args.rounds, args.aa = data["rounds"], data.get("aa", False)
-    text = write_outputs(summarize(data["raw"]), args, data["seconds"],
-                         data["failed"], data["raw"])
+    notes = collect_notes(data["raw"])
+    for sec, bench, text in data.get("notes", []):
+        if sec is None:
+            notes.setdefault(None, []).append(text)
+    text = write_outputs(summarize_all(data["raw"]), args, data["seconds"],
+                         data["failed"], data["raw"], notes)
     print(text)
     return 0
+
+
+def plan(args):
+    """[(section, [bench, ...])] to run, and notes on what was left out."""
+    notes = {}
+    todo = [b for b in BENCHES if (b[4] if args.quick
+                                   else b[0] != "bulk_quick")]
+    if args.only:
+        todo = [b for b in BENCHES if b[0] in args.only.split(",")]
+    fits, note = curve_sizes()
+    if note and any(b[0] == "curve" for b in todo):
+        notes[None] = [note]
+    todo = [b if b[0] != "curve" else
+            b[:3] + ("%s memhp.sizes=%s" % (b[3], ",".join(map(str, fits))),)
+            + b[4:] for b in todo]
+    sections = [sec for sec in SECTIONS
+                if not args.section or sec[0] in args.section.split(",")]
+    out = []
+    for sec in sections:
+        # the curve is the release kernels' alone: on the debug ones the
+        # largest sizes would take most of the run
+        out.append((sec, [b for b in todo
+                          if b[0] != "curve" or sec[0] == "release"]))
+    return out, notes
 
 
 def main():
@@ -335,6 +541,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--only")
+    ap.add_argument("--section", help="release, debug or both (default)")
     ap.add_argument("--replot", action="store_true",
                     help="redo report and plot from results.json")
     ap.add_argument("--aa", action="store_true",
@@ -344,38 +551,43 @@ def main():
         KERNEL["ours"] = "upstream"
     if args.replot:
         return replot(args)
+    if args.section and not set(args.section.split(",")) <= set(SECTION_NAMES):
+        ap.error("--section: one of %s" % ", ".join(SECTION_NAMES))
     if args.rounds is None:
         # even, so each kernel boots first equally often
         args.rounds = 2 if args.quick else 4
-    todo = [b for b in BENCHES if (b[4] if args.quick
-                                   else b[0] != "bulk_quick")]
-    if args.only:
-        todo = [b for b in BENCHES if b[0] in args.only.split(",")]
-    os.makedirs(os.path.join(OUTDIR, "logs"), exist_ok=True)
-    runs = {b[0]: [] for b in todo}
+    todo, notes = plan(args)
+    for sec, _ in todo:
+        os.makedirs(os.path.join(OUTDIR, "logs", sec[0]), exist_ok=True)
+    runs = {sec[0]: {b[0]: [] for b in benches} for sec, benches in todo}
     failed = []
-    total = args.rounds * len(todo) * 2
+    total = sum(args.rounds * len(benches) * 2 for _, benches in todo)
     done = 0
     t0 = time.time()
-    for rnd in range(args.rounds):
-        order = IMPLS if rnd % 2 == 0 else IMPLS[::-1]
-        for bench in todo:
-            res = {}
-            for impl in order:
-                done += 1
-                sys.stdout.write("\r  BENCH   [%d/%d] round %d %-12s %-8s "
-                                 "(%.0f s)" % (done, total, rnd + 1,
-                                               bench[0], impl,
-                                               time.time() - t0))
-                sys.stdout.flush()
-                res[impl] = run_one(impl, bench,
-                                    os.path.join(OUTDIR, "logs"))
-                if not res[impl]["ok"]:
-                    failed.append("%s/%s/round%d" % (bench[0], impl, rnd + 1))
-            runs[bench[0]].append(res)
+    for sec, benches in todo:
+        memhp_vm.set_profile(sec[2], sec[3])
+        for rnd in range(args.rounds):
+            order = IMPLS if rnd % 2 == 0 else IMPLS[::-1]
+            for bench in benches:
+                res = {}
+                for impl in order:
+                    done += 1
+                    sys.stdout.write("\r  BENCH   [%d/%d] %-7s round %d "
+                                     "%-12s %-8s (%.0f s) " %
+                                     (done, total, sec[0], rnd + 1, bench[0],
+                                      impl, time.time() - t0))
+                    sys.stdout.flush()
+                    res[impl] = run_one(impl, bench, os.path.join(
+                        OUTDIR, "logs", sec[0]))
+                    if not res[impl]["ok"]:
+                        failed.append("%s/%s/%s/round%d" % (
+                            sec[0], bench[0], impl, rnd + 1))
+                runs[sec[0]][bench[0]].append(res)
     took = time.time() - t0
     print()
-    text = write_outputs(summarize(runs), args, took, failed, runs)
+    notes.update(collect_notes(runs))
+    text = write_outputs(summarize_all(runs), args, took, failed, runs,
+                         notes)
     print(text)
     print("(%s)" % os.path.relpath(os.path.join(OUTDIR, "report.md"),
                                     memhp_vm.TOP))

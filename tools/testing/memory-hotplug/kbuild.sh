@@ -23,27 +23,38 @@ SRC=$OUT/src
 OBJ=$OUT/obj
 FRAG=$TOP/kernel/configs/memhp.config
 FRAGS=$FRAG
-# options only our tree has (our KUnit suites)
-[ "$IMPL" = ours ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-ours.config"
-# make check PROFILE=debug: the sanitizers, in a build tree of their own
-[ "${MEMHP_PROFILE:-}" = debug ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-debug.config"
+case ${MEMHP_PROFILE:-} in
+release)
+	# make bench's headline kernels: the debugging options off (our KUnit
+	# suites need KUnit, so memhp-ours.config stays out)
+	FRAGS="$FRAGS $TOP/kernel/configs/memhp-release.config" ;;
+*)
+	# options only our tree has (our KUnit suites)
+	[ "$IMPL" = ours ] && FRAGS="$FRAGS $TOP/kernel/configs/memhp-ours.config"
+	# make check PROFILE=debug: the sanitizers, in a build tree of their own
+	[ "${MEMHP_PROFILE:-}" = debug ] &&
+		FRAGS="$FRAGS $TOP/kernel/configs/memhp-debug.config" ;;
+esac
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "kbuild.sh: error: $*" >&2; exit 1; }
 
-# Every CONFIG_X=v / "# CONFIG_X is not set" of the fragments must hold in .config.
+# wanted: "CONFIG_X value" for each option the fragments set, as the last
+# fragment to name it sets it ("n" for "# CONFIG_X is not set"), which is
+# what merge_config.sh does too
+wanted() {
+	cat $FRAGS | sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/\1 \2/p;
+		s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 n/p' |
+		awk '!($1 in v) { order[++n] = $1 } { v[$1] = substr($0, length($1) + 2) }
+		     END { for (i = 1; i <= n; i++) print order[i], v[order[i]] }'
+}
+
+# Every option of the fragments must be in .config as wanted() says.
 verify_config() {
-	local line opt want got misses
+	local opt want got misses
 	# (every miss is named; the count is taken once the loop is done, so no
 	# reader quits early under pipefail)
-	misses=$(cat $FRAGS | while IFS= read -r line; do
-		case $line in
-		CONFIG_*=*)
-			opt=${line%%=*} want=${line#*=} ;;
-		"# CONFIG_"*" is not set")
-			opt=${line#\# } opt=${opt%% *} want=n ;;
-		*) continue ;;
-		esac
+	misses=$(wanted | while read -r opt want; do
 		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
 		[ -z "$got" ] && grep -qx "# $opt is not set" "$OBJ/.config" && got=n
 		[ -z "$got" ] && [ "$want" = n ] && got=n

@@ -100,10 +100,24 @@ DEFAULT_TIMEOUT = 240
 # memhp-debug.config) is this many times slower, so every time limit, the
 # host's and the guest's (memhp.time_scale=, read by lib_memhp.sh), is
 # that much longer; and every scenario scans for leaks at its end.
-PROFILE = os.environ.get("MEMHP_PROFILE", "")
-TIME_SCALE = 4 if PROFILE == "debug" else 1
-PROFILE_APPEND = ("memhp.time_scale=%d kmemleak=on page_poison=1" % TIME_SCALE
-                  if PROFILE == "debug" else "")
+# PROFILE=release (make bench's headline kernels, kernel/configs/
+# memhp-release.config): no slab debugging on the command line either.
+PROFILE = TIME_SCALE = PROFILE_APPEND = None
+
+
+def set_profile(profile, build=None):
+    """Boot the kernels of PROFILE ("", "debug" or "release") from BUILD
+    from now on (bench.py measures two profiles in one run)."""
+    global PROFILE, TIME_SCALE, PROFILE_APPEND, BUILD
+    PROFILE = profile
+    TIME_SCALE = 4 if profile == "debug" else 1
+    PROFILE_APPEND = ("memhp.time_scale=%d kmemleak=on page_poison=1" %
+                      TIME_SCALE if profile == "debug" else "")
+    if build:
+        BUILD = build
+
+
+set_profile(os.environ.get("MEMHP_PROFILE", ""))
 # How long QEMU gets to open its QMP and control sockets.
 START_TIMEOUT = 30
 # How long a QMP command a guest sends may take (device_del returns at once;
@@ -423,10 +437,12 @@ class Guest:
         self.timeout = None
         self.deadline = None
         # slub_debug=FZ: slab sanity checks and red zones on every cache
+        # (not on the release profile: no distribution boots with them)
         cmdline = ("console=ttyS0 panic=-1 oops=panic no_hash_pointers "
-                   "slub_debug=FZ %smemhp.impl=%s memhp.test=%s %s %s %s" %
-                   # KUnit's suites run at boot only where a guest asks
-                   ("" if "kunit.enable=" in append else "kunit.enable=0 ",
+                   "%s%smemhp.impl=%s memhp.test=%s %s %s %s" %
+                   ("" if PROFILE == "release" else "slub_debug=FZ ",
+                    # KUnit's suites run at boot only where a guest asks
+                    "" if "kunit.enable=" in append else "kunit.enable=0 ",
                     impl, name, append, PROFILE_APPEND,
                     os.environ.get("MEMHP_APPEND", ""))).strip()
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-nodefaults",

@@ -42,6 +42,13 @@
  *	without SEQ: the sequence number the next kernel message gets; with
  *	it: the text of each message from SEQ on, one per line.  Unlike
  *	counting dmesg lines, this stays right once the log buffer wraps.
+ *   memhp_helper store-rate MIB ROUNDS
+ *	the plain-store bandwidth of the machine: one process per online
+ *	CPU, each with its share of MIB MiB of its own memory, written
+ *	once first (faulted in), then memset() ROUNDS times, all processes
+ *	at once per round.  Prints "STORE <bytes per round> <nanoseconds
+ *	of the fastest round>", the round timed from the start signal to
+ *	the last process done.
  *
  * Built by the kselftest Makefile (TEST_GEN_FILES) as memhp_helper.
  */
@@ -470,6 +477,82 @@ static int cmd_kmsg(const char *from)
 	return lost ? 3 : 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/* One writer of store-rate: a byte on @go starts a round, one on @done ends it. */
+static void store_writer(size_t bytes, int go, int done, int rounds)
+{
+	char *buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char c = 0;
+	int r;
+
+	if (buf == MAP_FAILED)
+		_exit(1);
+	madvise(buf, bytes, MADV_HUGEPAGE);
+	memset(buf, 1, bytes);
+	if (write(done, &c, 1) != 1)
+		_exit(1);
+	for (r = 0; r < rounds; r++) {
+		if (read(go, &c, 1) != 1)
+			_exit(1);
+		memset(buf, r, bytes);
+		if (write(done, &c, 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int cmd_store_rate(size_t mib, int rounds)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t share = mib * MIB / (ncpu > 0 ? ncpu : 1);
+	uint64_t best = UINT64_MAX, t0;
+	int go[64][2], done[2], i, r, ok = 1;
+	char c = 0;
+
+	if (ncpu < 1 || ncpu > 64 || !share || rounds < 1 || pipe(done))
+		return 2;
+	for (i = 0; i < ncpu; i++) {
+		if (pipe(go[i]))
+			return 2;
+		if (!fork()) {
+			close(done[0]);
+			store_writer(share, go[i][0], done[1], rounds);
+		}
+	}
+	close(done[1]);
+	/* every writer has faulted its memory in */
+	for (i = 0; i < ncpu; i++)
+		ok &= read(done[0], &c, 1) == 1;
+	for (r = 0; ok && r < rounds; r++) {
+		t0 = now_ns();
+		for (i = 0; i < ncpu; i++)
+			ok &= write(go[i][1], &c, 1) == 1;
+		for (i = 0; i < ncpu; i++)
+			ok &= read(done[0], &c, 1) == 1;
+		t0 = now_ns() - t0;
+		if (t0 < best)
+			best = t0;
+	}
+	for (i = 0; i < ncpu; i++)
+		close(go[i][1]);
+	while (wait(NULL) > 0)
+		;
+	if (!ok) {
+		fprintf(stderr, "memhp_helper: a store-rate writer failed\n");
+		return 1;
+	}
+	printf("STORE %zu %llu\n", share * ncpu, (unsigned long long)best);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -490,6 +573,8 @@ int main(int argc, char **argv)
 		return cmd_fail_nth(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "fail-all"))
 		return cmd_fail_all(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "store-rate"))
+		return cmd_store_rate(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "kmsg"))
 		return cmd_kmsg(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
