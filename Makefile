@@ -76,7 +76,7 @@ BENCH_DEPS := python3-matplotlib
 all: kernel
 
 help:
-	@sed -n '3,32p' Makefile
+	@sed -n '3,34p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -130,6 +130,9 @@ soak: initrd
 	@MEMHP_SOAK_CYCLES=$(or $(CYCLES),256) $(PY) $(HARNESS)/memhp_vm.py check $(IMPL) soak
 
 bench: deps
+ifneq ($(PROFILE),)
+	$(error make bench builds and measures both profiles itself: no PROFILE=)
+endif
 	@$(MAKE) --no-print-directory install-missing PKGS="$(BENCH_DEPS)"
 	@$(MAKE) --no-print-directory initrd IMPL=ours
 	@$(MAKE) --no-print-directory initrd IMPL=upstream

@@ -520,12 +520,24 @@ static int cmd_store_rate(size_t mib, int rounds)
 	if (ncpu < 1 || ncpu > 64 || !share || rounds < 1 || pipe(done))
 		return 2;
 	for (i = 0; i < ncpu; i++) {
+		pid_t pid;
+
 		if (pipe(go[i]))
 			return 2;
-		if (!fork()) {
+		pid = fork();
+		if (pid < 0) {
+			perror("memhp_helper: fork");
+			return 2;
+		}
+		if (!pid) {
+			/* EOF on go once the parent is gone */
+			for (r = 0; r <= i; r++)
+				close(go[r][1]);
 			close(done[0]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			store_writer(share, go[i][0], done[1], rounds);
 		}
+		close(go[i][0]);
 	}
 	close(done[1]);
 	/* every writer has faulted its memory in */
