@@ -180,6 +180,20 @@ if want rst; then
 	echo "lint: docutils + kernel-doc directives on $(echo $docs | wc -w) documents"
 fi
 
+# set_diff A B ONLY_A ONLY_B: a problem for each line of list A not in B
+# (ONLY_A, with @ for the line) and of B not in A (ONLY_B); lists sorted
+set_diff()
+{
+	local l
+
+	while read -r l; do
+		[ -n "$l" ] && problem "${3//@/$l}"
+	done < <(comm -23 <(echo "$1") <(echo "$2"))
+	while read -r l; do
+		[ -n "$l" ] && problem "${4//@/$l}"
+	done < <(comm -13 <(echo "$1") <(echo "$2"))
+}
+
 # abi_errnos ABI-FILE: "file errno" for each errno named in the entry of a
 # writable file, one whose description starts "(RW" or "(WO" (its error
 # table and prose alike)
@@ -205,12 +219,8 @@ if want abi; then
 	run=$(test_errnos "$TOP/$scen")
 	[ -n "$doc" ] || problem "abi: $abi names no errno of a writable file"
 	[ -n "$run" ] || problem "abi: $scen has no errno_case"
-	while read -r f e; do
-		[ -n "$f" ] && problem "abi: $abi gives $e for $f; no errno_case of $scen checks it"
-	done < <(comm -23 <(echo "$doc") <(echo "$run"))
-	while read -r f e; do
-		[ -n "$f" ] && problem "abi: $scen checks $e for $f; $abi does not give it"
-	done < <(comm -13 <(echo "$doc") <(echo "$run"))
+	set_diff "$doc" "$run" "abi: $abi gives '@' (file errno); no errno_case of $scen checks it" \
+		"abi: $scen checks '@' (file errno); $abi does not give it"
 	n=$(echo "$doc" | grep -c .)
 	echo "lint: abi: $n documented errnos of writable files against ${scen##*/}"
 fi
@@ -261,21 +271,13 @@ if want abi; then
 		tr '\n' ' ' | grep -oE '``[^`]+``' | tr -d '`' | grep ' ' | sort -u)
 	[ -n "$said" ] || problem "reasons: no report_failure() reason in $code"
 	[ -n "$listed" ] || problem "reasons: no paragraph 'The reasons are' in $guide"
-	while read -r r; do
-		[ -n "$r" ] && problem "reasons: $code logs '$r'; $guide does not list it"
-	done < <(comm -23 <(echo "$said") <(echo "$listed"))
-	while read -r r; do
-		[ -n "$r" ] && problem "reasons: $guide lists '$r'; $code never logs it"
-	done < <(comm -13 <(echo "$said") <(echo "$listed"))
+	set_diff "$said" "$listed" "reasons: $code logs '@'; $guide does not list it" \
+		"reasons: $guide lists '@'; $code never logs it"
 	# a reason of a reason_case line (its third word), or named UNPROVOKED
 	made=$( (sed -nE 's/^[[:space:]]*reason_case [^ ]+ E[A-Z]+ "([^"]+)".*/\1/p' "$TOP/$scen"
 		sysfs_names "$TOP/$scen" UNPROVOKED) | sort -u)
-	while read -r r; do
-		[ -n "$r" ] && problem "reasons: no reason_case of ${scen##*/} makes '$r'"
-	done < <(comm -23 <(echo "$said") <(echo "$made"))
-	while read -r r; do
-		[ -n "$r" ] && problem "reasons: ${scen##*/} expects '$r'; $code never logs it"
-	done < <(comm -13 <(echo "$said") <(echo "$made"))
+	set_diff "$said" "$made" "reasons: no reason_case of ${scen##*/} makes '@'" \
+		"reasons: ${scen##*/} expects '@'; $code never logs it"
 	n=$(echo "$said" | grep -c .)
 	echo "lint: reasons: $n offline failure reasons in code, guide and ${scen##*/}"
 fi
