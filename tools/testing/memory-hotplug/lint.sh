@@ -4,7 +4,8 @@
 # lint.sh - the static checks on every memhp kernel file, in the configured
 # IMPL=ours tree (make kernel first):
 #   checkpatch --strict (in-tree, so it knows the kernel's own names), with
-#     the accepted findings of lint-allow.txt;
+#     the accepted findings of lint-allow.txt; the selftests' files and our
+#     documents too, as patches-verify checks them in the series;
 #   a W=1 build of our objects, with sparse (C=2): no warning at all;
 #   scripts/kernel-doc -none -Wall: no complaint;
 #   our .rst documents parse with docutils without a warning, and every
@@ -32,6 +33,10 @@ OBJ=$BUILD/ours/obj
 # Our kernel C files and headers (tools/ and tests of the harness excluded).
 files=$(cd "$TOP" && git ls-files -- 'mm/*.c' 'mm/*.h' 'drivers/*.c' 'drivers/*.h' \
 	'include/*.h' 2>/dev/null)
+# the rest of what the series carries, for checkpatch only: the selftests'
+# scripts and the documentation (patches-verify checks them as patches)
+others=$(cd "$TOP" && git ls-files -- 'tools/testing/selftests/memory-hotplug/*' \
+	'Documentation/*' 2>/dev/null)
 objs=$(for f in $files; do case $f in *.c) echo "${f%.c}.o" ;; esac; done)
 # the selftests' test module (built outside the tree by kbuild.sh, in
 # build/ours/testmod): checkpatch and kernel-doc here, W=1 + sparse below
@@ -92,7 +97,8 @@ checkpatch_file()
 		[[ $line =~ ^[^+[:space:]].*:\ (ERROR|WARNING|CHECK):\  ]] || continue
 		found=$((found + 1))
 		allowed "$f" "$line" && continue
-		problem "checkpatch: ${line#"$SRC/"}"
+		line=${line#"$SRC/"}
+		problem "checkpatch: ${line#"$TOP/"}"
 	done <<<"$out"
 	if [ "$rc" -gt 1 ] || [ -z "$total" ] || [ "$total" != "$found" ] ||
 		[ $((rc == 0)) -ne $((found == 0)) ]; then
@@ -106,7 +112,10 @@ if want checkpatch; then
 	for f in $files $testmod; do
 		checkpatch_file "$f"
 	done
-	echo "lint: checkpatch --strict on $(echo $files $testmod | wc -w) files"
+	for f in $others; do
+		checkpatch_file "$TOP/$f"
+	done
+	echo "lint: checkpatch --strict on $(echo $files $testmod $others | wc -w) files"
 fi
 
 if want build; then

@@ -62,7 +62,8 @@ reason_case()
 		ktap_test_pass "memory$b, $why: $want, the log says $expect"
 	else
 		ktap_test_fail "memory$b, $why: want $want and $expect, got $got"
-		[ "$lines" = ok ] || printf '%s\n' "${lines:-(no offline line)}" | sed 's/^/# log: /'
+		[ "$lines" = ok ] ||
+			printf '%s\n' "${lines:-(no offline line)}" | sed 's/^/# log: /'
 	fi
 }
 
