@@ -90,6 +90,7 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -173,6 +174,100 @@ void mem_hotplug_begin(void)
 {
 	cpus_read_lock();
 	percpu_down_write(&mem_hotplug_lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Per-page work on a range, spread over the online CPUs
+ *
+ * Writing a range's memmap and handing its pages to the buddy allocator
+ * touch every struct page once, independently of the others: the work
+ * splits into pieces that CPUs can do at once.  The caller does the first
+ * piece and queues the others; a queued piece no worker has started by
+ * the time the caller is done is taken back and done by the caller, so
+ * the result never depends on a worker being available (memory is often
+ * onlined because there is none to spare for new threads).
+ */
+
+/* More pieces than this gain little: the stores share the memory bus. */
+#define PFN_PIECES_MAX		4
+/* Below this, waking a worker costs about what the piece would. */
+#define PFN_PIECE_MIN		(SZ_32M >> PAGE_SHIFT)
+
+struct pfn_piece {
+	struct work_struct work;
+	unsigned long start, end;
+	mhp_pfn_work_fn fn;
+	void *arg;
+};
+
+/* One piece per online CPU, within PFN_PIECES_MAX and PFN_PIECE_MIN. */
+static unsigned int pfn_pieces(unsigned long nr_pages, unsigned int cpus)
+{
+	unsigned long n = min3((unsigned long)cpus,
+			       (unsigned long)PFN_PIECES_MAX,
+			       nr_pages / PFN_PIECE_MIN);
+
+	return max(n, 1UL);
+}
+
+/* Where piece @i of @n starts: at an @align boundary, never before @start. */
+static unsigned long pfn_piece_start(unsigned long start, unsigned long end,
+				     unsigned int i, unsigned int n,
+				     unsigned long align)
+{
+	if (!i)
+		return start;
+	if (i >= n)
+		return end;
+	return max(start, ALIGN_DOWN(start + (end - start) / n * i, align));
+}
+
+static void pfn_piece_fn(struct work_struct *work)
+{
+	struct pfn_piece *p = container_of(work, struct pfn_piece, work);
+
+	p->fn(p->start, p->end, p->arg);
+}
+
+/**
+ * mhp_pfn_work() - run per-page work over a range on several CPUs
+ * @start: first pfn.
+ * @end: pfn after the last.
+ * @align: piece boundaries fall on multiples of this many pages (a power
+ *	of two), so a piece never splits what @fn does per aligned chunk.
+ * @fn: the work for [piece start, piece end); pieces are disjoint and run
+ *	concurrently, so @fn must take no lock the caller holds and must not
+ *	write state shared between pieces without synchronization.
+ * @arg: passed to @fn.
+ *
+ * Returns when every piece is done.
+ *
+ * Context: Process context, may sleep; the CPU hotplug lock held (the
+ * number of online CPUs is stable).
+ */
+void mhp_pfn_work(unsigned long start, unsigned long end, unsigned long align,
+		  mhp_pfn_work_fn fn, void *arg)
+{
+	struct pfn_piece pieces[PFN_PIECES_MAX];
+	unsigned int n = pfn_pieces(end - start, num_online_cpus()), i;
+
+	lockdep_assert_cpus_held();
+	for (i = 1; i < n; i++) {
+		pieces[i] = (struct pfn_piece) {
+			.start = pfn_piece_start(start, end, i, n, align),
+			.end = pfn_piece_start(start, end, i + 1, n, align),
+			.fn = fn, .arg = arg,
+		};
+		INIT_WORK_ONSTACK(&pieces[i].work, pfn_piece_fn);
+		queue_work(system_unbound_wq, &pieces[i].work);
+	}
+	fn(start, pfn_piece_start(start, end, 1, n, align), arg);
+	for (i = 1; i < n; i++) {
+		/* still queued: no worker took it, do it here */
+		if (cancel_work_sync(&pieces[i].work))
+			fn(pieces[i].start, pieces[i].end, arg);
+		destroy_work_on_stack(&pieces[i].work);
+	}
 }
 
 /* ------------------------------------------------------------------------

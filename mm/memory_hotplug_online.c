@@ -15,7 +15,8 @@
  *    pageblocks isolated), subscribers get MEM_GOING_ONLINE and may veto,
  *    a zone's first pages get its per-CPU pagesets (if they cannot be
  *    allocated, MEM_CANCEL_ONLINE undoes the online), then the pages go
- *    to the buddy allocator in the largest aligned chunks, the zone and
+ *    to the buddy allocator in the largest aligned chunks (on several
+ *    CPUs at once, as the memmap was written: mhp_pfn_work()), the zone and
  *    node are accounted, the node gains its N_MEMORY / N_NORMAL_MEMORY
  *    states, zonelists are rebuilt if the zone was empty, the pageblocks
  *    become movable, and watermarks, kswapd, kcompactd and the writeback
@@ -125,11 +126,10 @@ EXPORT_SYMBOL_GPL(restore_online_page_callback);
 
 /*
  * Release [pfn, end) in naturally aligned chunks of up to MAX_PAGE_ORDER,
- * never past @end, then mark its sections online.
+ * never past @end.
  */
-static void release_to_buddy(unsigned long pfn, unsigned long end)
+static void release_chunks(unsigned long pfn, unsigned long end, void *unused)
 {
-	unsigned long first = pfn;
 	unsigned int order;
 
 	while (pfn < end) {
@@ -139,7 +139,21 @@ static void release_to_buddy(unsigned long pfn, unsigned long end)
 		online_page_callback(pfn_to_page(pfn), order);
 		pfn += 1UL << order;
 	}
-	online_mem_sections(first, end);
+}
+
+/*
+ * Release [pfn, end) to the buddy allocator, then mark its sections
+ * online.  The kernel's own release may run on several CPUs at once (the
+ * page allocator frees concurrently anyway); a driver's callback runs on
+ * this CPU only, as it always has.
+ */
+static void release_to_buddy(unsigned long pfn, unsigned long end)
+{
+	if (online_page_callback == generic_online_page)
+		mhp_pfn_work(pfn, end, MAX_ORDER_NR_PAGES, release_chunks, NULL);
+	else
+		release_chunks(pfn, end, NULL);
+	online_mem_sections(pfn, end);
 }
 
 /* ------------------------------------------------------------------------

@@ -363,6 +363,45 @@ static void taint_partial_device_sections(unsigned long pfn, unsigned long end)
 }
 #endif
 
+struct memmap_init_args {
+	int nid;
+	enum zone_type zone_idx;
+	struct vmem_altmap *altmap;
+	int migratetype;
+};
+
+static void init_memmap_piece(unsigned long pfn, unsigned long end, void *arg)
+{
+	const struct memmap_init_args *a = arg;
+
+	memmap_init_range(end - pfn, a->nid, a->zone_idx, pfn, 0,
+			  MEMINIT_HOTPLUG, a->altmap, a->migratetype);
+}
+
+/*
+ * Write the memmap of [pfn, pfn + nr_pages), on several CPUs when the
+ * range is large.  ZONE_DEVICE memmaps are written later, by their owner.
+ */
+static void init_memmap(struct zone *zone, unsigned long pfn,
+			unsigned long nr_pages, struct vmem_altmap *altmap,
+			int migratetype)
+{
+	struct memmap_init_args a = {
+		.nid = zone_to_nid(zone), .zone_idx = zone_idx(zone),
+		.altmap = altmap, .migratetype = migratetype,
+	};
+
+	if (zone_is_zone_device(zone)) {
+		init_memmap_piece(pfn, pfn + nr_pages, &a);
+		return;
+	}
+	/* raised once here: the pieces must not race on it */
+	if (highest_memmap_pfn < pfn + nr_pages - 1)
+		highest_memmap_pfn = pfn + nr_pages - 1;
+	mhp_pfn_work(pfn, pfn + nr_pages, pageblock_nr_pages,
+		     init_memmap_piece, &a);
+}
+
 /**
  * move_pfn_range_to_zone() - make a range of pfns part of a zone
  * @zone: the zone.
@@ -408,8 +447,7 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 	if (zone_is_zone_device(zone))
 		taint_partial_device_sections(start_pfn, start_pfn + nr_pages);
 	/* the zone now spans pages that are reserved until onlined */
-	memmap_init_range(nr_pages, pgdat->node_id, zone_idx(zone), start_pfn,
-			  0, MEMINIT_HOTPLUG, altmap, migratetype);
+	init_memmap(zone, start_pfn, nr_pages, altmap, migratetype);
 	/*
 	 * The range's sections are not online yet, so the zone cannot be
 	 * contiguous now; online_pages() settles the flag once they are.

@@ -403,6 +403,105 @@ static void memhp_test_pfn_to_online_page(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, pfn_to_online_page(ULONG_MAX));
 }
 
+/* ---- per-page work spread over CPUs ---- */
+
+struct pieces_case {
+	const char *what;
+	unsigned long nr_pages;
+	unsigned int cpus;
+	unsigned int expect;
+};
+
+static const struct pieces_case pieces_cases[] = {
+	{ "one CPU does it all", 64 * PFN_PIECE_MIN, 1, 1 },
+	{ "a small range stays on one CPU", PFN_PIECE_MIN - 1, 8, 1 },
+	{ "no range is empty of work", 0, 8, 1 },
+	{ "two CPUs split a range in two", 2 * PFN_PIECE_MIN, 2, 2 },
+	{ "no piece is below the minimum", 3 * PFN_PIECE_MIN - 1, 8, 2 },
+	{ "many CPUs get at most the cap", 1024 * PFN_PIECE_MIN, 64,
+	  PFN_PIECES_MAX },
+};
+
+static void pieces_desc(const struct pieces_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->what);
+}
+
+KUNIT_ARRAY_PARAM(pieces, pieces_cases, pieces_desc);
+
+static void memhp_test_pieces_per_cpu(struct kunit *test)
+{
+	const struct pieces_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, c->expect, pfn_pieces(c->nr_pages, c->cpus));
+}
+
+/*
+ * The pieces of a range tile it in order, their inner boundaries aligned,
+ * even when the range itself is not.
+ */
+static void memhp_test_pieces_tile_the_range(struct kunit *test)
+{
+	static const unsigned long starts[] = { 0, 0x40000, 0x40000 + 512 + 7 };
+	unsigned long start, end, b, prev;
+	unsigned int s, n, i;
+
+	for (s = 0; s < ARRAY_SIZE(starts); s++) {
+		start = starts[s];
+		end = start + 3 * PFN_PIECE_MIN + 5;
+		for (n = 1; n <= PFN_PIECES_MAX; n++) {
+			prev = start;
+			KUNIT_EXPECT_EQ(test, start,
+					pfn_piece_start(start, end, 0, n, 512));
+			for (i = 1; i < n; i++) {
+				b = pfn_piece_start(start, end, i, n, 512);
+				KUNIT_EXPECT_TRUE(test, IS_ALIGNED(b, 512));
+				KUNIT_EXPECT_GT(test, b, prev);
+				prev = b;
+			}
+			KUNIT_EXPECT_LT(test, prev, end);
+			KUNIT_EXPECT_EQ(test, end,
+					pfn_piece_start(start, end, n, n, 512));
+		}
+	}
+}
+
+#define UNIT_PAGES	512
+#define UNITS		(PFN_PIECES_MAX * PFN_PIECE_MIN / UNIT_PAGES)
+
+struct visits {
+	atomic_t unit[UNITS];
+	atomic_t calls;
+};
+
+static void visit_units(unsigned long start, unsigned long end, void *arg)
+{
+	struct visits *v = arg;
+	unsigned long u;
+
+	atomic_inc(&v->calls);
+	for (u = start / UNIT_PAGES; u < end / UNIT_PAGES; u++)
+		atomic_inc(&v->unit[u]);
+}
+
+/* Every page of the range is worked on once, in one call per piece. */
+static void memhp_test_pfn_work_visits_each_page_once(struct kunit *test)
+{
+	struct visits *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	unsigned int pieces, u;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	cpus_read_lock();
+	pieces = pfn_pieces(UNITS * UNIT_PAGES, num_online_cpus());
+	mhp_pfn_work(0, UNITS * UNIT_PAGES, UNIT_PAGES, visit_units, v);
+	cpus_read_unlock();
+
+	KUNIT_EXPECT_EQ(test, pieces, atomic_read(&v->calls));
+	for (u = 0; u < UNITS; u++)
+		KUNIT_EXPECT_EQ_MSG(test, 1, atomic_read(&v->unit[u]),
+				    "unit %u", u);
+}
+
 /* ---- a real add and remove, never onlined ---- */
 
 #ifdef CONFIG_MEMORY_HOTREMOVE
@@ -522,6 +621,9 @@ static struct kunit_case memhp_test_cases[] = {
 	KUNIT_CASE(memhp_test_block_altmap_spans_the_block),
 	KUNIT_CASE(memhp_test_default_online_type_follows_setter),
 	KUNIT_CASE(memhp_test_pfn_to_online_page),
+	KUNIT_CASE_PARAM(memhp_test_pieces_per_cpu, pieces_gen_params),
+	KUNIT_CASE(memhp_test_pieces_tile_the_range),
+	KUNIT_CASE(memhp_test_pfn_work_visits_each_page_once),
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	KUNIT_CASE(memhp_test_add_then_remove_leaves_no_trace),
 	KUNIT_CASE(memhp_test_unknown_group_is_refused),
