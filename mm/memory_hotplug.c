@@ -250,6 +250,7 @@ void mhp_pfn_work(unsigned long start, unsigned long end, unsigned long align,
 {
 	struct pfn_piece pieces[PFN_PIECES_MAX];
 	unsigned int n = pfn_pieces(end - start, num_online_cpus()), i;
+	int self = raw_smp_processor_id(), cpu = -1;
 
 	lockdep_assert_cpus_held();
 	for (i = 1; i < n; i++) {
@@ -259,7 +260,14 @@ void mhp_pfn_work(unsigned long start, unsigned long end, unsigned long align,
 			.fn = fn, .arg = arg,
 		};
 		INIT_WORK_ONSTACK(&pieces[i].work, pfn_piece_fn);
-		queue_work(system_unbound_wq, &pieces[i].work);
+		/*
+		 * On another CPU by name: an unbound worker is often woken
+		 * on this one, where it would wait for us to finish.
+		 */
+		do {
+			cpu = cpumask_next(cpu, cpu_online_mask);
+		} while (cpu == self);
+		queue_work_on(cpu, system_wq, &pieces[i].work);
 	}
 	fn(start, pfn_piece_start(start, end, 1, n, align), arg);
 	for (i = 1; i < n; i++) {
