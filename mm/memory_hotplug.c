@@ -1298,9 +1298,16 @@ EXPORT_SYMBOL_GPL(remove_memory);
  * a failure part way can put the range back as it was.
  */
 struct offline_pass {
-	u8 *was;		/* per block: enum mmop before the pass */
-	unsigned long next;	/* index of the next block visited */
+	u8 *was;		/* per block, from @start: mmop before the pass */
+	u64 start;		/* physical start of the range */
 };
+
+static u8 *pass_slot(struct offline_pass *pass, struct memory_block *mem)
+{
+	u64 addr = PFN_PHYS(section_nr_to_pfn(mem->start_section_nr));
+
+	return &pass->was[(addr - pass->start) / memory_block_size_bytes()];
+}
 
 static enum mmop online_type_of(struct memory_block *mem)
 {
@@ -1320,15 +1327,13 @@ static int offline_one(struct memory_block *mem, void *arg)
 
 	/* > 0: it already was offline; nothing to restore */
 	if (!ret)
-		pass->was[pass->next] = type;
-	pass->next++;
+		*pass_slot(pass, mem) = type;
 	return min(ret, 0);
 }
 
 static int reonline_one(struct memory_block *mem, void *arg)
 {
-	struct offline_pass *pass = arg;
-	enum mmop type = pass->was[pass->next++];
+	enum mmop type = *pass_slot(arg, mem);
 	int ret;
 
 	if (type == MMOP_OFFLINE)
@@ -1342,14 +1347,15 @@ static int reonline_one(struct memory_block *mem, void *arg)
 }
 
 /*
- * Caller holds the device hotplug lock.  A failure onlines again the
- * blocks it offlined.
+ * Caller holds the device hotplug lock.  Offlines from the top block down
+ * (see walk_memory_blocks_down()).  A failure onlines again the blocks it
+ * offlined.
  */
 static int offline_then_remove(u64 start, u64 size, struct offline_pass *pass)
 {
 	int ret;
 
-	ret = walk_memory_blocks(start, size, pass, offline_one);
+	ret = walk_memory_blocks_down(start, size, pass, offline_one);
 	if (ret)
 		goto reonline;
 	ret = try_remove_refusable(start, size);
@@ -1358,7 +1364,6 @@ static int offline_then_remove(u64 start, u64 size, struct offline_pass *pass)
 	return 0;
 
 reonline:
-	pass->next = 0;
 	walk_memory_blocks(start, size, pass, reonline_one);
 	return ret;
 }
@@ -1386,6 +1391,7 @@ int offline_and_remove_memory(u64 start, u64 size)
 	if (ret)
 		return ret;
 	/* zeroed: MMOP_OFFLINE, i.e. "do not touch" for unvisited blocks */
+	pass.start = start;
 	pass.was = kcalloc(size / memory_block_size_bytes(), 1, GFP_KERNEL);
 	if (!pass.was)
 		return -ENOMEM;

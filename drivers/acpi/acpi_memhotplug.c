@@ -29,7 +29,8 @@
  *	   address; one static memory group for the whole device, so
  *	   online_policy=auto-movable judges the DIMM as a whole.
  *	4. each range is added (memmap_on_memory where enabled) and its blocks
- *	   are bound to the device: MEMDEV_ADDED.  When not all of them can be
+ *	   are bound to the device, from the top down, the order an eject
+ *	   then offlines them in: MEMDEV_ADDED.  When not all of them can be
  *	   bound, the range is taken back (offlined, as auto-onlining may have
  *	   onlined it, and removed); if it is in use already it stays added,
  *	   bound as far as possible, for detach to remove.
@@ -313,12 +314,27 @@ static int memdev_unbind_block(struct memory_block *mem, void *adev)
 	return 0;
 }
 
+/*
+ * The blocks of @r from the top down.  Binding goes this way: the ACPI
+ * core offlines a device's physical nodes in the order they were bound,
+ * so an eject then offlines the range from its top (see
+ * walk_memory_blocks_down() for why that order).
+ */
+static void memdev_walk_down(const struct memdev_range *r, void *arg,
+			     walk_memory_blocks_func_t func)
+{
+	u64 start, end;
+
+	memdev_span(r, &start, &end);
+	walk_memory_blocks_down(start, end - start, arg, func);
+}
+
 /* Bind every block of @r that can be; return the first failure, or 0. */
 static int memdev_bind(struct memdev *md, const struct memdev_range *r,
 		       struct memdev_binding *b)
 {
 	*b = (struct memdev_binding){ .adev = md->adev };
-	memdev_walk(r, b, memdev_bind_block);
+	memdev_walk_down(r, b, memdev_bind_block);
 	return b->err;
 }
 
@@ -402,7 +418,7 @@ static int memdev_bind_present(struct memdev *md, struct memdev_range *r)
 
 	r->use = MEMDEV_BOUND;
 	b = (struct memdev_binding){ .adev = md->adev };
-	memdev_walk(r, &b, memdev_bind_boot_block);
+	memdev_walk_down(r, &b, memdev_bind_boot_block);
 	if (!b.bound) {
 		/* claimed, but not by memory blocks (or not ours to bind) */
 		r->use = MEMDEV_UNUSED;

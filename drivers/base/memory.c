@@ -1081,7 +1081,19 @@ void remove_memory_block_devices(unsigned long start, unsigned long size)
  * Walks
  */
 
-/* Call @func on each block with ids in [first, last], holding a reference. */
+/* Call @func on @mem, holding a reference. */
+static int visit_block(struct memory_block *mem, void *arg,
+		       walk_memory_blocks_func_t func)
+{
+	int ret;
+
+	get_device(&mem->dev);
+	ret = func(mem, arg);
+	put_device(&mem->dev);
+	return ret;
+}
+
+/* Call @func on each block with ids in [first, last], ascending. */
 static int walk_block_ids(unsigned long first, unsigned long last, void *arg,
 			  walk_memory_blocks_func_t func)
 {
@@ -1090,9 +1102,7 @@ static int walk_block_ids(unsigned long first, unsigned long last, void *arg,
 	int ret;
 
 	xa_for_each_range(&memory_blocks, id, mem, first, last) {
-		get_device(&mem->dev);
-		ret = func(mem, arg);
-		put_device(&mem->dev);
+		ret = visit_block(mem, arg, func);
 		if (ret)
 			return ret;
 	}
@@ -1119,6 +1129,45 @@ int walk_memory_blocks(unsigned long start, unsigned long size,
 		return 0;
 	return walk_block_ids(phys_to_block_id(start),
 			      phys_to_block_id(start + size - 1), arg, func);
+}
+
+/**
+ * walk_memory_blocks_down() - walk_memory_blocks(), from the top block down
+ * @start: physical start of the range.
+ * @size: bytes; 0 walks nothing.
+ * @arg: passed to @func.
+ * @func: called for each existing block overlapping the range, descending;
+ *	a non-zero return stops the walk.
+ *
+ * For offlining a range that goes as a whole: the page allocator hands
+ * out first the memory that was onlined first, the bottom of a range
+ * onlined upwards, so offlining from the top moves the pages in use into
+ * blocks that go last rather than into the next block to go.
+ *
+ * Costs O(k log n) for the k block ids of the range, holes included.
+ *
+ * Context: Process context, under the device hotplug lock.
+ * Return: 0, or the first non-zero value @func returned.
+ */
+int walk_memory_blocks_down(unsigned long start, unsigned long size,
+			    void *arg, walk_memory_blocks_func_t func)
+{
+	unsigned long first, id;
+	struct memory_block *mem;
+	int ret;
+
+	if (!size)
+		return 0;
+	first = phys_to_block_id(start);
+	for (id = phys_to_block_id(start + size - 1) + 1; id-- > first; ) {
+		mem = xa_load(&memory_blocks, id);
+		if (!mem)
+			continue;
+		ret = visit_block(mem, arg, func);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**

@@ -243,14 +243,17 @@ void remove_memory_block_devices(unsigned long start, unsigned long size);
  * device reference the caller must put; it may be called anywhere, but
  * only the device hotplug lock keeps the block's fields still.  The
  * walkers, under the device hotplug lock, call @func for each block
- * (range: overlapping [start, start + size)) in ascending order, and stop
- * at a non-zero return, which they pass back.
+ * (range: overlapping [start, start + size)) in ascending order
+ * (walk_memory_blocks_down(): descending), and stop at a non-zero return,
+ * which they pass back.
  */
 typedef int (*walk_memory_blocks_func_t)(struct memory_block *, void *);
 struct memory_block *find_memory_block(unsigned long section_nr);
 int for_each_memory_block(void *arg, walk_memory_blocks_func_t func);
 int walk_memory_blocks(unsigned long start, unsigned long size,
 		       void *arg, walk_memory_blocks_func_t func);
+int walk_memory_blocks_down(unsigned long start, unsigned long size,
+			    void *arg, walk_memory_blocks_func_t func);
 
 #ifdef CONFIG_NUMA
 /* node.c: the block has (some) memory of @nid. */

@@ -455,6 +455,54 @@ static void memory_block_test_walk_stops_and_empty_walks_nothing(struct kunit *t
 	KUNIT_EXPECT_EQ(test, 2, seen);
 }
 
+static int count_block_down(struct memory_block *mem, void *arg)
+{
+	struct walk_count *c = arg;
+
+	if (c->calls && block_id(mem) >= c->last_id)
+		c->ascending = true;
+	c->last_id = block_id(mem);
+	c->calls++;
+	return 0;
+}
+
+/*
+ * The downward walk visits the blocks the upward one does, once each, from
+ * the top; a partial range walks its block, an empty one nothing, and a
+ * non-zero return stops it.
+ */
+static void memory_block_test_walk_down_mirrors_walk_up(struct kunit *test)
+{
+	struct walk_count up = { .ascending = true }, down = { },
+			  part = { }, empty = { };
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long first = first_block_id(test);
+	int seen = 0, ret_down, ret_stop;
+
+	lock_device_hotplug();
+	for_each_memory_block(&up, count_block);
+	ret_down = walk_memory_blocks_down(0, (up.last_id + 1) * bytes, &down,
+					   count_block_down);
+	walk_memory_blocks_down(first * bytes + PAGE_SIZE, PAGE_SIZE, &part,
+				count_block_down);
+	walk_memory_blocks_down(0, 0, &empty, count_block_down);
+	ret_stop = walk_memory_blocks_down(0, (up.last_id + 1) * bytes, &seen,
+					   stop_at_second);
+	unlock_device_hotplug();
+
+	KUNIT_EXPECT_EQ(test, 0, ret_down);
+	KUNIT_EXPECT_EQ(test, up.calls, down.calls);
+	KUNIT_EXPECT_FALSE(test, down.ascending);
+	KUNIT_EXPECT_EQ(test, first, down.last_id);
+	KUNIT_EXPECT_EQ(test, 1, part.calls);
+	KUNIT_EXPECT_EQ(test, first, part.last_id);
+	KUNIT_EXPECT_EQ(test, 0, empty.calls);
+	if (up.calls < 2)
+		kunit_skip(test, "needs two blocks");
+	KUNIT_EXPECT_EQ(test, -ENOSPC, ret_stop);
+	KUNIT_EXPECT_EQ(test, 2, seen);
+}
+
 /* find_memory_block() maps a section to its block and takes a reference. */
 static void memory_block_test_find_by_section(struct kunit *test)
 {
@@ -697,6 +745,7 @@ static struct kunit_case memory_block_test_cases[] = {
 	KUNIT_CASE(memory_block_test_walks_visit_every_block_ascending),
 	KUNIT_CASE(memory_block_test_partial_range_walks_its_block),
 	KUNIT_CASE(memory_block_test_walk_stops_and_empty_walks_nothing),
+	KUNIT_CASE(memory_block_test_walk_down_mirrors_walk_up),
 	KUNIT_CASE(memory_block_test_find_by_section),
 	KUNIT_CASE(memory_block_test_duplicate_block_is_refused),
 	KUNIT_CASE(memory_block_test_create_then_remove_leaves_no_trace),
