@@ -88,6 +88,7 @@
 #include <linux/module.h>
 #include <linux/node.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/workqueue.h>
@@ -118,7 +119,14 @@ DEFINE_SRCU(memmap_walk_srcu);
  */
 void memmap_walkers_sync(void)
 {
-	synchronize_srcu(&memmap_walk_srcu);
+	/*
+	 * Expedited: an offline of a block with memmap_on_memory waits
+	 * twice in a row (its pages, then its memmap pages), and a second
+	 * synchronize_srcu() that soon after the first takes a paced grace
+	 * period, jiffies long.  SRCU's expedited wait only polls the
+	 * readers' counters, without pauses; it disturbs no other CPU.
+	 */
+	synchronize_srcu_expedited(&memmap_walk_srcu);
 }
 
 /**
@@ -177,104 +185,162 @@ void mem_hotplug_begin(void)
 }
 
 /* ------------------------------------------------------------------------
- * Per-page work on a range, spread over the online CPUs
+ * Per-page work on a range, spread over CPUs
  *
  * Writing a range's memmap and handing its pages to the buddy allocator
  * touch every struct page once, independently of the others: the work
- * splits into pieces that CPUs can do at once.  The caller does the first
- * piece and queues the others; a queued piece no worker has started by
- * the time the caller is done is taken back and done by the caller, so
- * the result never depends on a worker being available (memory is often
- * onlined because there is none to spare for new threads).
+ * cuts into aligned chunks that CPUs can do at once.  The caller queues a
+ * few workers on other CPUs, then takes chunks itself from a shared
+ * counter, as the workers do, until none is left.  It then waits only for
+ * the chunks a worker is in the middle of; a worker that had not started
+ * is cancelled, with nothing left for it to do.  So the result never
+ * depends on a worker being available (memory is often onlined because
+ * there is none to spare for new threads), and a slow or preempted worker
+ * delays the caller by one chunk at most.
+ *
+ * Boot-time deferred memmap init spreads the same work with
+ * padata_do_multithreaded(), which is __init and waits for its helpers
+ * whether or not they could start.
  */
 
-/* More pieces than this gain little: the stores share the memory bus. */
-#define PFN_PIECES_MAX		4
-/* Below this, waking a worker costs about what the piece would. */
-#define PFN_PIECE_MIN		(SZ_32M >> PAGE_SHIFT)
+/* More workers than this gain little: the stores share the memory bus. */
+#define PFN_WORKERS_MAX		3
+/* Below this, waking a worker costs about what the chunk would. */
+#define PFN_CHUNK_MIN		(SZ_32M >> PAGE_SHIFT)
 
-struct pfn_piece {
-	struct work_struct work;
+struct pfn_work {
 	unsigned long start, end;
+	unsigned long base;	/* @start rounded down to a chunk */
+	unsigned long chunk;	/* pages per chunk, a power of two */
+	atomic_long_t next;	/* index of the next chunk to take */
 	mhp_pfn_work_fn fn;
 	void *arg;
 };
 
-/* One piece per online CPU, within PFN_PIECES_MAX and PFN_PIECE_MIN. */
-static unsigned int pfn_pieces(unsigned long nr_pages, unsigned int cpus)
-{
-	unsigned long n = min3((unsigned long)cpus,
-			       (unsigned long)PFN_PIECES_MAX,
-			       nr_pages / PFN_PIECE_MIN);
+struct pfn_worker {
+	struct work_struct work;
+	struct pfn_work *pw;
+};
 
-	return max(n, 1UL);
+static void pfn_work_init(struct pfn_work *pw, unsigned long start,
+			  unsigned long end, unsigned long align,
+			  mhp_pfn_work_fn fn, void *arg)
+{
+	pw->start = start;
+	pw->end = end;
+	pw->chunk = max_t(unsigned long, align, PFN_CHUNK_MIN);
+	pw->base = ALIGN_DOWN(start, pw->chunk);
+	atomic_long_set(&pw->next, 0);
+	pw->fn = fn;
+	pw->arg = arg;
 }
 
-/* Where piece @i of @n starts: at an @align boundary, never before @start. */
-static unsigned long pfn_piece_start(unsigned long start, unsigned long end,
-				     unsigned int i, unsigned int n,
-				     unsigned long align)
+static unsigned long pfn_work_chunks(const struct pfn_work *pw)
 {
-	if (!i)
-		return start;
-	if (i >= n)
-		return end;
-	return max(start, ALIGN_DOWN(start + (end - start) / n * i, align));
+	return pw->end > pw->start ?
+	       DIV_ROUND_UP(pw->end - pw->base, pw->chunk) : 0;
 }
 
-static void pfn_piece_fn(struct work_struct *work)
+/* Chunk @k: [*lo, *hi), aligned inside the range, clipped at its ends. */
+static void pfn_work_chunk(const struct pfn_work *pw, unsigned long k,
+			   unsigned long *lo, unsigned long *hi)
 {
-	struct pfn_piece *p = container_of(work, struct pfn_piece, work);
+	*lo = max(pw->start, pw->base + k * pw->chunk);
+	*hi = min(pw->end, pw->base + (k + 1) * pw->chunk);
+}
 
-	p->fn(p->start, p->end, p->arg);
+/* Take chunks until none is left. */
+static void pfn_work_run(struct pfn_work *pw)
+{
+	unsigned long nr = pfn_work_chunks(pw), k, lo, hi;
+
+	while ((k = atomic_long_fetch_inc(&pw->next)) < nr) {
+		pfn_work_chunk(pw, k, &lo, &hi);
+		pw->fn(lo, hi, pw->arg);
+	}
+}
+
+static void pfn_worker_fn(struct work_struct *work)
+{
+	pfn_work_run(container_of(work, struct pfn_worker, work)->pw);
+}
+
+/* Workers worth waking: one per chunk beyond the caller's, per spare CPU. */
+static unsigned int pfn_workers(unsigned long chunks, unsigned int cpus)
+{
+	if (chunks < 2 || cpus < 1)
+		return 0;
+	return min3(chunks - 1, (unsigned long)cpus,
+		    (unsigned long)PFN_WORKERS_MAX);
+}
+
+/*
+ * Up to @max online CPUs other than this one for the workers, of @nid
+ * first (the memmap and the pages are there): housekeeping CPUs only, so
+ * isolated CPUs (isolcpus=, nohz_full=) are left alone.
+ */
+static unsigned int pfn_work_cpus(int nid, int *cpus, unsigned int max)
+{
+	const struct cpumask *wq_ok = housekeeping_cpumask(HK_TYPE_WQ);
+	int cpu, self = raw_smp_processor_id();
+	unsigned int n = 0;
+	bool near;
+
+	for (near = true; ; near = false) {
+		for_each_cpu_and(cpu, cpu_online_mask, wq_ok) {
+			if (n == max)
+				return n;
+			if (cpu == self || (cpu_to_node(cpu) == nid) != near ||
+			    !housekeeping_cpu(cpu, HK_TYPE_DOMAIN))
+				continue;
+			cpus[n++] = cpu;
+		}
+		if (!near)
+			return n;
+	}
 }
 
 /**
  * mhp_pfn_work() - run per-page work over a range on several CPUs
+ * @nid: node of the range; workers run on its CPUs where it has any.
  * @start: first pfn.
  * @end: pfn after the last.
- * @align: piece boundaries fall on multiples of this many pages (a power
- *	of two), so a piece never splits what @fn does per aligned chunk.
- * @fn: the work for [piece start, piece end); pieces are disjoint and run
- *	concurrently, so @fn must take no lock the caller holds and must not
- *	write state shared between pieces without synchronization.
+ * @align: chunk boundaries fall on multiples of this many pages (a power
+ *	of two), so a chunk never splits what @fn does per aligned unit.
+ * @fn: the work for [chunk start, chunk end).  Chunks are disjoint and
+ *	run concurrently, in kworkers as well as in the caller: @fn must
+ *	take no lock the caller holds, must not rely on current (its
+ *	cgroup, cpuset or memalloc scope), and must not write state shared
+ *	between chunks without synchronization.
  * @arg: passed to @fn.
  *
- * Returns when every piece is done.
+ * Returns when every chunk is done.
  *
  * Context: Process context, may sleep; the CPU hotplug lock held (the
- * number of online CPUs is stable).
+ * online CPUs stay online).
  */
-void mhp_pfn_work(unsigned long start, unsigned long end, unsigned long align,
-		  mhp_pfn_work_fn fn, void *arg)
+void mhp_pfn_work(int nid, unsigned long start, unsigned long end,
+		  unsigned long align, mhp_pfn_work_fn fn, void *arg)
 {
-	struct pfn_piece pieces[PFN_PIECES_MAX];
-	unsigned int n = pfn_pieces(end - start, num_online_cpus()), i;
-	int self = raw_smp_processor_id(), cpu = -1;
+	struct pfn_worker workers[PFN_WORKERS_MAX];
+	int cpus[PFN_WORKERS_MAX];
+	struct pfn_work pw;
+	unsigned int n, i;
 
 	lockdep_assert_cpus_held();
-	for (i = 1; i < n; i++) {
-		pieces[i] = (struct pfn_piece) {
-			.start = pfn_piece_start(start, end, i, n, align),
-			.end = pfn_piece_start(start, end, i + 1, n, align),
-			.fn = fn, .arg = arg,
-		};
-		INIT_WORK_ONSTACK(&pieces[i].work, pfn_piece_fn);
-		/*
-		 * On another CPU by name: an unbound worker is often woken
-		 * on this one, where it would wait for us to finish.
-		 */
-		do {
-			cpu = cpumask_next(cpu, cpu_online_mask);
-		} while (cpu == self);
-		queue_work_on(cpu, system_wq, &pieces[i].work);
+	pfn_work_init(&pw, start, end, align, fn, arg);
+	n = pfn_workers(pfn_work_chunks(&pw), num_online_cpus() - 1);
+	n = pfn_work_cpus(nid, cpus, n);
+	for (i = 0; i < n; i++) {
+		workers[i].pw = &pw;
+		INIT_WORK_ONSTACK(&workers[i].work, pfn_worker_fn);
+		queue_work_on(cpus[i], system_wq, &workers[i].work);
 	}
-	fn(start, pfn_piece_start(start, end, 1, n, align), arg);
-	for (i = 1; i < n; i++) {
-		/* still queued: no worker took it, do it here */
-		if (cancel_work_sync(&pieces[i].work))
-			fn(pieces[i].start, pieces[i].end, arg);
-		destroy_work_on_stack(&pieces[i].work);
+	pfn_work_run(&pw);
+	/* all chunks are taken: wait for those in progress, drop the rest */
+	for (i = 0; i < n; i++) {
+		cancel_work_sync(&workers[i].work);
+		destroy_work_on_stack(&workers[i].work);
 	}
 }
 

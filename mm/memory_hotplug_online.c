@@ -147,10 +147,12 @@ static void release_chunks(unsigned long pfn, unsigned long end, void *unused)
  * page allocator frees concurrently anyway); a driver's callback runs on
  * this CPU only, as it always has.
  */
-static void release_to_buddy(unsigned long pfn, unsigned long end)
+static void release_to_buddy(struct zone *zone, unsigned long pfn,
+			     unsigned long end)
 {
 	if (online_page_callback == generic_online_page)
-		mhp_pfn_work(pfn, end, MAX_ORDER_NR_PAGES, release_chunks, NULL);
+		mhp_pfn_work(zone_to_nid(zone), pfn, end, MAX_ORDER_NR_PAGES,
+			     release_chunks, NULL);
 	else
 		release_chunks(pfn, end, NULL);
 	online_mem_sections(pfn, end);
@@ -281,7 +283,7 @@ static void populate_range(struct zone *zone, struct memory_group *group,
 	zone->nr_isolate_pageblock += arg->nr_pages / pageblock_nr_pages;
 	spin_unlock_irqrestore(&zone->lock, flags);
 
-	release_to_buddy(pfn, end);
+	release_to_buddy(zone, pfn, end);
 	adjust_present_page_count(pfn_to_page(pfn), group, arg->nr_pages);
 	apply_online_states(arg);
 	if (first_pages)

@@ -370,7 +370,7 @@ struct memmap_init_args {
 	int migratetype;
 };
 
-static void init_memmap_piece(unsigned long pfn, unsigned long end, void *arg)
+static void init_memmap_chunk(unsigned long pfn, unsigned long end, void *arg)
 {
 	const struct memmap_init_args *a = arg;
 
@@ -392,14 +392,14 @@ static void init_memmap(struct zone *zone, unsigned long pfn,
 	};
 
 	if (zone_is_zone_device(zone)) {
-		init_memmap_piece(pfn, pfn + nr_pages, &a);
+		init_memmap_chunk(pfn, pfn + nr_pages, &a);
 		return;
 	}
-	/* raised once here: the pieces must not race on it */
+	/* raised once here: the chunks must not race on it */
 	if (highest_memmap_pfn < pfn + nr_pages - 1)
 		highest_memmap_pfn = pfn + nr_pages - 1;
-	mhp_pfn_work(pfn, pfn + nr_pages, pageblock_nr_pages,
-		     init_memmap_piece, &a);
+	mhp_pfn_work(a.nid, pfn, pfn + nr_pages, pageblock_nr_pages,
+		     init_memmap_chunk, &a);
 }
 
 /**

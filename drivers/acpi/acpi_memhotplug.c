@@ -316,9 +316,12 @@ static int memdev_unbind_block(struct memory_block *mem, void *adev)
 
 /*
  * The blocks of @r from the top down.  Binding goes this way: the ACPI
- * core offlines a device's physical nodes in the order they were bound,
- * so an eject then offlines the range from its top (see
- * walk_memory_blocks_down() for why that order).
+ * core offlines a device's physical nodes in the order of their link
+ * numbers, and acpi_bind_one() numbers them in the order they are bound
+ * (each gets the lowest free number; this driver binds a range's blocks
+ * in one go, so there are no gaps to fill).  An eject then offlines the
+ * range from its top (see walk_memory_blocks_down() for why that order).
+ * PNP0C80:NN/physical_node thus links to the top block of the top range.
  */
 static void memdev_walk_down(const struct memdev_range *r, void *arg,
 			     walk_memory_blocks_func_t func)
@@ -603,12 +606,16 @@ static noinline int memdev_enable(struct memdev *md)
 	md->mgid = memory_group_register_static(nid, PHYS_PFN(memdev_total(md)));
 	if (md->mgid < 0)
 		return md->mgid;
-	for (i = 0; i < md->nr; i++) {
+	/*
+	 * From the top range down, as each range binds its blocks: an eject
+	 * offlines the device's blocks in the order they were bound.
+	 */
+	for (i = md->nr; i-- > 0; ) {
 		ret = memdev_use_range(md, &md->range[i]);
 		if (!ret)
 			used++;
-		else if (!first_err)
-			first_err = ret;
+		else
+			first_err = ret;	/* the lowest range's wins */
 	}
 	if (!used) {
 		dev_err(&md->adev->dev, "none of its memory could be added\n");

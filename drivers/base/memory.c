@@ -1139,10 +1139,12 @@ int walk_memory_blocks(unsigned long start, unsigned long size,
  * @func: called for each existing block overlapping the range, descending;
  *	a non-zero return stops the walk.
  *
- * For offlining a range that goes as a whole: the page allocator hands
- * out first the memory that was onlined first, the bottom of a range
- * onlined upwards, so offlining from the top moves the pages in use into
- * blocks that go last rather than into the next block to go.
+ * For offlining a range that goes as a whole.  A heuristic: memory never
+ * used since it was onlined is handed out by the page allocator in the
+ * order it was onlined, the bottom of a range onlined upwards first, so
+ * offlining from the top tends to move the pages in use into blocks that
+ * go last rather than into the next block to go.  Pages freed since, or
+ * a shuffled free list (page_alloc.shuffle), blur that order.
  *
  * Costs O(k log n) for the k block ids of the range, holes included.
  *

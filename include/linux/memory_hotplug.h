@@ -220,11 +220,11 @@ static inline void memmap_walk_end(int cookie)
 }
 
 void memmap_walkers_sync(void);
-/* per-page work on [start, end), several CPUs at once: mm/memory_hotplug.c */
+/* for mm/ only: per-page work on [start, end), several CPUs at once */
 typedef void (*mhp_pfn_work_fn)(unsigned long start, unsigned long end,
 				void *arg);
-void mhp_pfn_work(unsigned long start, unsigned long end, unsigned long align,
-		  mhp_pfn_work_fn fn, void *arg);
+void mhp_pfn_work(int nid, unsigned long start, unsigned long end,
+		  unsigned long align, mhp_pfn_work_fn fn, void *arg);
 /* mem_hotplug_lock: read side keeps memory from going online/offline */
 void get_online_mems(void);
 void put_online_mems(void);

@@ -405,69 +405,72 @@ static void memhp_test_pfn_to_online_page(struct kunit *test)
 
 /* ---- per-page work spread over CPUs ---- */
 
-struct pieces_case {
+struct workers_case {
 	const char *what;
-	unsigned long nr_pages;
-	unsigned int cpus;
+	unsigned long chunks;
+	unsigned int spare_cpus;
 	unsigned int expect;
 };
 
-static const struct pieces_case pieces_cases[] = {
-	{ "one CPU does it all", 64 * PFN_PIECE_MIN, 1, 1 },
-	{ "a small range stays on one CPU", PFN_PIECE_MIN - 1, 8, 1 },
-	{ "no range is empty of work", 0, 8, 1 },
-	{ "two CPUs split a range in two", 2 * PFN_PIECE_MIN, 2, 2 },
-	{ "no piece is below the minimum", 3 * PFN_PIECE_MIN - 1, 8, 2 },
-	{ "many CPUs get at most the cap", 1024 * PFN_PIECE_MIN, 64,
-	  PFN_PIECES_MAX },
+static const struct workers_case workers_cases[] = {
+	{ "no spare CPU, no worker", 64, 0, 0 },
+	{ "one chunk is the caller's alone", 1, 8, 0 },
+	{ "an empty range wakes nobody", 0, 8, 0 },
+	{ "two chunks on two CPUs: one worker", 2, 1, 1 },
+	{ "no worker without a chunk for it", 3, 8, 2 },
+	{ "many CPUs get at most the cap", 1024, 63, PFN_WORKERS_MAX },
 };
 
-static void pieces_desc(const struct pieces_case *c, char *desc)
+static void workers_desc(const struct workers_case *c, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->what);
 }
 
-KUNIT_ARRAY_PARAM(pieces, pieces_cases, pieces_desc);
+KUNIT_ARRAY_PARAM(workers, workers_cases, workers_desc);
 
-static void memhp_test_pieces_per_cpu(struct kunit *test)
+static void memhp_test_workers_per_chunk_and_cpu(struct kunit *test)
 {
-	const struct pieces_case *c = test->param_value;
+	const struct workers_case *c = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, c->expect, pfn_pieces(c->nr_pages, c->cpus));
+	KUNIT_EXPECT_EQ(test, c->expect,
+			pfn_workers(c->chunks, c->spare_cpus));
 }
 
 /*
- * The pieces of a range tile it in order, their inner boundaries aligned,
- * even when the range itself is not.
+ * The chunks of a range tile it in order, each non-empty, their inner
+ * boundaries aligned, even when the range itself is not - with the
+ * alignments the callers use.
  */
-static void memhp_test_pieces_tile_the_range(struct kunit *test)
+static void memhp_test_chunks_tile_the_range(struct kunit *test)
 {
-	static const unsigned long starts[] = { 0, 0x40000, 0x40000 + 512 + 7 };
-	unsigned long start, end, b, prev;
-	unsigned int s, n, i;
+	const unsigned long aligns[] = { pageblock_nr_pages, MAX_ORDER_NR_PAGES };
+	unsigned long lo, hi, prev, k, start, end, align;
+	struct pfn_work pw;
+	unsigned int a, s;
 
-	for (s = 0; s < ARRAY_SIZE(starts); s++) {
-		start = starts[s];
-		end = start + 3 * PFN_PIECE_MIN + 5;
-		for (n = 1; n <= PFN_PIECES_MAX; n++) {
+	for (a = 0; a < ARRAY_SIZE(aligns); a++) {
+		align = aligns[a];
+		for (s = 0; s < 3; s++) {
+			/* aligned; aligned to a chunk; off by a page and more */
+			start = s == 0 ? 0 : s == 1 ? 64 * PFN_CHUNK_MIN :
+				64 * PFN_CHUNK_MIN + align + 7;
+			end = start + 3 * max(align, PFN_CHUNK_MIN) + 5;
+			pfn_work_init(&pw, start, end, align, NULL, NULL);
 			prev = start;
-			KUNIT_EXPECT_EQ(test, start,
-					pfn_piece_start(start, end, 0, n, 512));
-			for (i = 1; i < n; i++) {
-				b = pfn_piece_start(start, end, i, n, 512);
-				KUNIT_EXPECT_TRUE(test, IS_ALIGNED(b, 512));
-				KUNIT_EXPECT_GT(test, b, prev);
-				prev = b;
+			for (k = 0; k < pfn_work_chunks(&pw); k++) {
+				pfn_work_chunk(&pw, k, &lo, &hi);
+				KUNIT_EXPECT_EQ(test, prev, lo);
+				KUNIT_EXPECT_LT(test, lo, hi);
+				KUNIT_EXPECT_TRUE(test, hi == end || IS_ALIGNED(hi, align));
+				prev = hi;
 			}
-			KUNIT_EXPECT_LT(test, prev, end);
-			KUNIT_EXPECT_EQ(test, end,
-					pfn_piece_start(start, end, n, n, 512));
+			KUNIT_EXPECT_EQ(test, end, prev);
 		}
 	}
 }
 
 #define UNIT_PAGES	512
-#define UNITS		(PFN_PIECES_MAX * PFN_PIECE_MIN / UNIT_PAGES)
+#define UNITS		(4 * PFN_CHUNK_MIN / UNIT_PAGES)
 
 struct visits {
 	atomic_t unit[UNITS];
@@ -484,19 +487,19 @@ static void visit_units(unsigned long start, unsigned long end, void *arg)
 		atomic_inc(&v->unit[u]);
 }
 
-/* Every page of the range is worked on once, in one call per piece. */
+/* Every page of the range is worked on once, in one call per chunk. */
 static void memhp_test_pfn_work_visits_each_page_once(struct kunit *test)
 {
 	struct visits *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
-	unsigned int pieces, u;
+	unsigned int u;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	cpus_read_lock();
-	pieces = pfn_pieces(UNITS * UNIT_PAGES, num_online_cpus());
-	mhp_pfn_work(0, UNITS * UNIT_PAGES, UNIT_PAGES, visit_units, v);
+	mhp_pfn_work(numa_node_id(), 0, UNITS * UNIT_PAGES, UNIT_PAGES,
+		     visit_units, v);
 	cpus_read_unlock();
 
-	KUNIT_EXPECT_EQ(test, pieces, atomic_read(&v->calls));
+	KUNIT_EXPECT_EQ(test, 4, atomic_read(&v->calls));
 	for (u = 0; u < UNITS; u++)
 		KUNIT_EXPECT_EQ_MSG(test, 1, atomic_read(&v->unit[u]),
 				    "unit %u", u);
@@ -621,8 +624,8 @@ static struct kunit_case memhp_test_cases[] = {
 	KUNIT_CASE(memhp_test_block_altmap_spans_the_block),
 	KUNIT_CASE(memhp_test_default_online_type_follows_setter),
 	KUNIT_CASE(memhp_test_pfn_to_online_page),
-	KUNIT_CASE_PARAM(memhp_test_pieces_per_cpu, pieces_gen_params),
-	KUNIT_CASE(memhp_test_pieces_tile_the_range),
+	KUNIT_CASE_PARAM(memhp_test_workers_per_chunk_and_cpu, workers_gen_params),
+	KUNIT_CASE(memhp_test_chunks_tile_the_range),
 	KUNIT_CASE(memhp_test_pfn_work_visits_each_page_once),
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	KUNIT_CASE(memhp_test_add_then_remove_leaves_no_trace),

@@ -455,6 +455,7 @@ static void memory_block_test_walk_stops_and_empty_walks_nothing(struct kunit *t
 	KUNIT_EXPECT_EQ(test, 2, seen);
 }
 
+/* count_block() for a downward walk: ->ascending says a step went up. */
 static int count_block_down(struct memory_block *mem, void *arg)
 {
 	struct walk_count *c = arg;
@@ -492,7 +493,7 @@ static void memory_block_test_walk_down_mirrors_walk_up(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, 0, ret_down);
 	KUNIT_EXPECT_EQ(test, up.calls, down.calls);
-	KUNIT_EXPECT_FALSE(test, down.ascending);
+	KUNIT_EXPECT_FALSE(test, down.ascending);	/* never a step up */
 	KUNIT_EXPECT_EQ(test, first, down.last_id);
 	KUNIT_EXPECT_EQ(test, 1, part.calls);
 	KUNIT_EXPECT_EQ(test, first, part.last_id);

@@ -16,7 +16,7 @@
 # memhp-needs: qmp
 # memhp-qemu: -m 1G,slots=4,maxmem=8G
 # memhp-timeout: 300
-# memhp-upstream: xfail stock's eject offlines a DIMM from its bottom block up, moving the data once per block
+# memhp-upstream: xfail stock offlines a DIMM bottom-up: its data moves once per block
 . "$(dirname "$0")/lib_memhp.sh"
 
 FILL_MIB=64
@@ -29,16 +29,16 @@ migrated() { sed -n 's/^pgmigrate_success //p' /proc/vmstat; }
 blocks=$(movable_dimm d1 1G)
 check "a 1 GiB DIMM plugs, its 8 blocks online Movable" \
 	eval '[ $(echo $blocks | wc -w) -eq 8 ]'
-helper_start fill fill $FILL_MIB
+helper_start data fill $FILL_MIB
 check "the helper filled $FILL_MIB MiB, all in the DIMM ($(movable_used_kb) kB of Movable used)" \
-	eval '[ "$(cat /tmp/fill.out)" = READY ] && [ $(movable_used_kb) -ge $((FILL_MIB << 10)) ]'
+	eval '[ "$(cat /tmp/data.out)" = READY ] && [ $(movable_used_kb) -ge $((FILL_MIB << 10)) ]'
 
 before=$(migrated)
 check "the DIMM ejects with the data in it" dimm_unplug d1
 moved=$(($(migrated) - before))
-helper_finish fill
-check "the data is intact after the move ($(tail -1 /tmp/fill.out))" \
-	eval '[ "$(tail -1 /tmp/fill.out)" = INTACT ]'
+helper_finish data
+check "the data is intact after the move ($(tail -1 /tmp/data.out))" \
+	eval '[ "$(tail -1 /tmp/data.out)" = INTACT ]'
 # once, plus room for the pages of the shell and the kernel's own
 pages=$((FILL_MIB << 8))
 check "the eject moved $moved pages: at most twice the $pages the data holds" \
