@@ -320,8 +320,12 @@ def load_noise():
 def verdict(row, noise):
     """Compare ours/stock against the A/A spread of the same metric."""
     span = noise.get((row["section"], row["bench"], row["metric"]))
-    if not span or row["ratio"] != row["ratio"]:
+    if row["ratio"] != row["ratio"]:
         return "-"
+    if not span:
+        # the curve runs once and is judged by its growth per doubling
+        return ("one run: see growth" if row["bench"] == "curve"
+                else "no A/A of this metric")
     lo, hi = span
     if lo <= row["ratio"] <= hi:
         return "within noise"
