@@ -330,6 +330,9 @@ def verdict(row, noise):
     if lo <= row["ratio"] <= hi:
         return "within noise"
     better_high = any(k in row["metric"] for k in HIGHER_IS_BETTER)
+    if row["ours"] < 0 and row["stock"] < 0:
+        # a loss (MemFree after an add): the smaller ratio loses less
+        better_high = not better_high
     faster = (row["ratio"] > hi) if better_high else (row["ratio"] < lo)
     return "better" if faster else "worse"
 
