@@ -322,10 +322,13 @@ def verdict(row, noise):
     span = noise.get((row["section"], row["bench"], row["metric"]))
     if row["ratio"] != row["ratio"]:
         return "-"
+    if row["bench"] == "curve":
+        # one run, judged by its growth per doubling
+        return "one run: see growth"
     if not span:
-        # the curve runs once and is judged by its growth per doubling
-        return ("one run: see growth" if row["bench"] == "curve"
-                else "no A/A of this metric")
+        return "no A/A of this metric"
+    if not (row["ours"] * row["stock"] > 0):
+        return "signs differ: see values"
     lo, hi = span
     if lo <= row["ratio"] <= hi:
         return "within noise"
