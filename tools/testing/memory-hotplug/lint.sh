@@ -218,20 +218,20 @@ abi_errnos()
 			done
 		done | sort -u
 }
-# test_errnos SCENARIO: "file errno" for each of its errno_case lines
-test_errnos() { sed -nE 's/^errno_case ([a-z_]+) (E[A-Z0-9]+) .*/\1 \2/p' "$1" | sort -u; }
+# test_errnos SCENARIO...: "file errno" for each of their errno_case lines
+test_errnos() { sed -nE 's/^errno_case ([a-z_]+) (E[A-Z0-9]+) .*/\1 \2/p' "$@" | sort -u; }
 
 if want abi; then
 	abi=Documentation/ABI/testing/sysfs-devices-memory
-	scen=tools/testing/selftests/memory-hotplug/memhp_errno.sh
+	scen=tools/testing/selftests/memory-hotplug/memhp_*.sh
 	doc=$(abi_errnos "$TOP/$abi")
-	run=$(test_errnos "$TOP/$scen")
+	run=$(test_errnos $TOP/$scen)
 	[ -n "$doc" ] || problem "abi: $abi names no errno of a writable file"
-	[ -n "$run" ] || problem "abi: $scen has no errno_case"
-	set_diff "$doc" "$run" "abi: $abi gives '@' (file errno); no errno_case of $scen checks it" \
-		"abi: $scen checks '@' (file errno); $abi does not give it"
+	[ -n "$run" ] || problem "abi: no errno_case in $scen"
+	set_diff "$doc" "$run" "abi: $abi gives '@' (file errno); no errno_case in $scen checks it" \
+		"abi: an errno_case in $scen checks '@' (file errno); $abi does not give it"
 	n=$(echo "$doc" | grep -c .)
-	echo "lint: abi: $n documented errnos of writable files against ${scen##*/}"
+	echo "lint: abi: $n documented errnos of writable files against the errno_case lines"
 fi
 
 # sysfs_names SCENARIO VAR: the words of VAR="..." and VAR+="..." in the

@@ -198,15 +198,8 @@ if [ -n "$held" ]; then
 		" will not go offline it answers 'busy' (ACPI _OST status 0x82): the DIMM stays."
 	kmsg_mark
 	echo "qmp: device_del id=d1"
-	qmp device_del '{"id": "d1"}' || fail "device_del d1: $REPLY"
 	# _OST 0x84 (132, in progress) while the guest works, then the answer
-	status=
-	for _ in 1 2 3 4 5 6 7 8; do
-		wait_event ACPI_DEVICE_OST 30 '{"info": {"device": "d1", "source": 3}}' ||
-			break
-		status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
-		[ "$status" != 132 ] && break
-	done
+	status=$(eject_answer d1) || fail "QMP refused device_del d1"
 	[ "$status" = 130 ] || fail "the guest answered the eject of d1 with '$status', not 130"
 	echo "QEMU: ACPI_DEVICE_OST d1 status 130 (0x82, busy): the guest refused the eject"
 	kmsg_since | grep -E 'Offline failed' | head -2 | sed 's/^/  (dmesg) /'

@@ -265,6 +265,24 @@ dimm_unplug()
 	qmp object-del "{\"id\": \"mem-$1\"}"
 }
 
+# eject_answer ID: ask the guest to eject DIMM ID and print the guest's
+# final _OST status for it: the guest answers 0x84 (132, in progress) while
+# it works, then 0 once done or 0x82 (130, busy) once an offline failed.
+# Prints nothing when no answer came.
+eject_answer()
+{
+	local i status=
+
+	qmp device_del "{\"id\": \"$1\"}" || return 1
+	for i in 1 2 3 4 5 6 7 8; do
+		wait_event ACPI_DEVICE_OST 30 "{\"info\": {\"device\": \"$1\", \"source\": 3}}" ||
+			break
+		status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
+		[ "$status" != 132 ] && break
+	done
+	echo "$status"
+}
+
 # movable_dimm ID SIZE: plug a DIMM and online its blocks Movable; prints
 # the block ids.
 movable_dimm()
@@ -662,6 +680,27 @@ state_diff()
 {
 	diff -U0 <(echo "$1") <(echo "$2") |
 		sed -n '/^\(---\|+++\) /d; s/^\([-+]\)/# \1 /p' | head -8
+}
+
+# errno_case FILE WANT WHY PATH VALUE [HOW]: writing VALUE to PATH (a
+# memoryN/FILE, or FILE itself) fails with WANT and changes nothing (HOW:
+# see write_how).  The host's lint matches these lines, in every test, with
+# the errnos Documentation/ABI gives each writable file.
+errno_case()
+{
+	local file=$1 want=$2 why=$3 path=$4 value=$5 got before after
+
+	shift 5
+	[ "${path##*/}" = "$file" ] || ktap_exit_fail_msg "errno_case $file writes $path"
+	before=$(hotplug_state)
+	got=$(write_how "$path" "$value" "$@")
+	after=$(hotplug_state)
+	if [ "$got" = "$want" ] && [ "$before" = "$after" ]; then
+		ktap_test_pass "$file <- '$value', $why: $want, nothing changed"
+	else
+		ktap_test_fail "$file <- '$value', $why: want $want, got $got"
+		state_diff "$before" "$after"
+	fi
 }
 
 # churn_shmem FILES MIB [PAUSE]: rewrite FILES shmem files of MIB MiB and read

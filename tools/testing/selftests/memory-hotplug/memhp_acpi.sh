@@ -114,15 +114,7 @@ k=$(dimm_plug dk 256M) || { echo "Bail out! hot-add failed"; exit 1; }
 online_blocks online_kernel $k
 mkdir -p /tmp/slab && for i in $(seq 1 3000); do : >/tmp/slab/f$i; done
 t0=$(memtotal_kb)
-qmp device_del '{"id": "dk"}'
-# the guest answers the eject request with _OST: 0x84 (in progress) while it
-# works, then 0x82 (busy) once the offline failed
-status=
-for i in 1 2 3 4 5 6 7 8; do
-	wait_event ACPI_DEVICE_OST 30 '{"info": {"device": "dk", "source": 3}}' || break
-	status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
-	[ "$status" != 132 ] && break
-done
+status=$(eject_answer dk)
 check "an eject of a DIMM holding kernel memory fails: _OST 130 (busy), got '$status'" \
 	[ "$status" = 130 ]
 check "no DEVICE_DELETED for it" \

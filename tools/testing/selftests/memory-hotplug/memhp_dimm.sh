@@ -90,13 +90,7 @@ fi
 # memory is all below 4G), so kernel allocations land in them.  Make some.
 online_blocks online_movable ${M[@]}
 mkdir -p /tmp/pin/{1..3000}
-qmp device_del '{"id": "d1"}'
-status=
-for i in 1 2 3 4 5 6 7 8; do
-	wait_event ACPI_DEVICE_OST 30 '{"info": {"device": "d1", "source": 3}}' || break
-	status=$(echo "$REPLY" | sed -n 's/.*"status": *\([0-9]*\).*/\1/p')
-	[ "$status" != 132 ] && break
-done
+status=$(eject_answer d1)
 check "device_del of a DIMM with pinned Normal blocks fails: _OST 130 (busy), got '$status'" \
 	[ "$status" = 130 ]
 check "the guest lives on with all 8 blocks of the busy DIMM present and online" \

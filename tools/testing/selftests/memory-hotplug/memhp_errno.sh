@@ -5,7 +5,8 @@
 # the error tables in Documentation/ABI/testing/sysfs-devices-memory for
 # memoryN/state, memoryN/online, auto_online_blocks and probe is an
 # errno_case below (the host's lint matches the two, file by file and
-# errno by errno, so neither can change alone).  Each case checks the
+# errno by errno, so neither can change alone; the offline_timeout_ms
+# parameter's are in memhp_offline_timeout.sh).  Each case checks the
 # errno and that the write changed nothing: blocks, zones, System RAM,
 # MemTotal, isolated pageblocks (hotplug_state).
 #
@@ -29,26 +30,6 @@ ADDR=$((768 << 20))
 B=$((ADDR / BLOCK_SIZE))
 HOLE=$((0x11000000 / BLOCK_SIZE))
 TOP=$(((ADDR - 1) / BLOCK_SIZE))
-
-# errno_case FILE WANT WHY PATH VALUE [HOW]: writing VALUE to PATH (a
-# memoryN/FILE, or FILE itself) fails with WANT and changes nothing (HOW:
-# see write_how).
-errno_case()
-{
-	local file=$1 want=$2 why=$3 path=$4 value=$5 got before after
-
-	shift 5
-	[ "${path##*/}" = "$file" ] || ktap_exit_fail_msg "errno_case $file writes $path"
-	before=$(hotplug_state)
-	got=$(write_how "$path" "$value" "$@")
-	after=$(hotplug_state)
-	if [ "$got" = "$want" ] && [ "$before" = "$after" ]; then
-		ktap_test_pass "$file <- '$value', $why: $want, nothing changed"
-	else
-		ktap_test_fail "$file <- '$value', $why: want $want, got $got"
-		state_diff "$before" "$after"
-	fi
-}
 
 test_cleanup()
 {
