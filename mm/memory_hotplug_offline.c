@@ -30,9 +30,17 @@
  * Evacuation retries for as long as it makes progress or may make it:
  * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and
  * any signal ends it with -EINTR, so a writer of "offline" can always be
- * interrupted.  Pages that cannot be migrated (PageOffline pages a driver
- * still holds, slab pages) fail it at once with -EBUSY; the writer may
- * try again later.  A failure unwinds in reverse order: one in step 4
+ * interrupted.  An offline no signal reaches (an ACPI eject or a
+ * virtio-mem unplug runs in a kworker) is bounded by
+ * memory_hotplug.offline_timeout_ms instead: once that long has passed
+ * since the offline began, evacuation stops after the migration batch in
+ * flight and the offline fails with -EBUSY, the errno every in-kernel
+ * caller already handles as "busy, try later" (virtio-mem warns on any
+ * other).  0, the default, sets no bound.  The bound is checked between
+ * batches: a batch that waits for a folio lock or for writeback waits as
+ * long as that takes.  Pages that cannot be migrated (PageOffline pages a
+ * driver still holds, slab pages) fail it at once with -EBUSY; the writer
+ * may try again later.  A failure unwinds in reverse order: one in step 4
  * sends MEM_CANCEL_OFFLINE (for a veto in step 3 the notifier chain has
  * sent it), and one in step 3 or 4 then puts the pageblocks back and
  * turns the per-CPU lists on again.  The step that fails says why, in one
@@ -66,6 +74,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
 #include <linux/mmzone.h>
+#include <linux/moduleparam.h>
 #include <linux/page-isolation.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
@@ -97,6 +106,9 @@ struct offline_op {
 	struct zone *zone;
 	struct memory_notify arg;	/* what subscribers are told */
 	struct offline_targets targets;	/* where folios may migrate to */
+	struct task_struct *writer;	/* who asked; its signal ends it */
+	unsigned long deadline;		/* in jiffies, when @bounded */
+	bool bounded;			/* offline_timeout_ms was set */
 	/*
 	 * lru_cache_disable() is in force: taken by isolate() or evacuate()
 	 * when they first meet memory in use, undone by allow_allocations()
@@ -112,6 +124,29 @@ struct offline_op {
  * much sits off the LRU at once.
  */
 #define OFFLINE_MIGRATE_BATCH	4096
+
+/*
+ * memory_hotplug.offline_timeout_ms: how long one offline_pages() may try
+ * to empty its range, in milliseconds; 0: no bound.  Read once when an
+ * offline begins, so a change applies to the offlines that begin after it.
+ * At most a day, which any HZ turns into jiffies without overflow.
+ */
+#define OFFLINE_TIMEOUT_MAX_MS	(24U * 60 * 60 * 1000)
+static unsigned int offline_timeout_ms __read_mostly;
+
+static int offline_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, OFFLINE_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops offline_timeout_ops = {
+	.set = offline_timeout_set,
+	.get = param_get_uint,
+};
+module_param_cb(offline_timeout_ms, &offline_timeout_ops, &offline_timeout_ms,
+		0644);
+MODULE_PARM_DESC(offline_timeout_ms,
+		 "fail an offline not done after this many ms (0: never)");
 
 /* Limits the reports of folios that did not migrate, across all offlines. */
 static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
@@ -408,17 +443,33 @@ static void migrate_list(struct list_head *list,
 	putback_movable_pages(list);
 }
 
+/* The offline's time is up (never when it is not bounded). */
+static bool expired(const struct offline_op *op)
+{
+	return op->bounded && time_after(jiffies, op->deadline);
+}
+
 /*
- * Sweep [@start, @end) once: isolate movable folios in batches and migrate
- * each batch to @targets.  The sweep only moves forward, at least one pfn
- * a step.  Stops after the batch in flight when @writer (the task that
- * asked for the offline, on whichever CPU this half runs) has a signal
- * pending or @stop becomes true (the other half failed).  Return: 0,
- * -EBUSY on a page that cannot move, -EINTR on a signal or on @stop.
+ * Whether a sweep stops after the batch it just moved: -EINTR when the
+ * writer (on whichever CPU this half runs) has a signal pending or @stop
+ * is true (the other half failed), -ETIMEDOUT when the time is up, else 0.
  */
-static int migrate_pfns(unsigned long start, unsigned long end,
-			const struct offline_targets *targets,
-			struct task_struct *writer, const bool *stop)
+static int sweep_stop(const struct offline_op *op, const bool *stop)
+{
+	if (signal_pending(op->writer) || READ_ONCE(*stop))
+		return -EINTR;
+	return expired(op) ? -ETIMEDOUT : 0;
+}
+
+/*
+ * Sweep [@start, @end) of @op once: isolate movable folios in batches and
+ * migrate each batch to the op's targets.  The sweep only moves forward,
+ * at least one pfn a step, and stops after a batch as sweep_stop() says.
+ * Return: 0, -EBUSY on a page that cannot move, -ETIMEDOUT when the time
+ * is up, -EINTR on a signal or on @stop.
+ */
+static int migrate_pfns(const struct offline_op *op, unsigned long start,
+			unsigned long end, const bool *stop)
 {
 	unsigned long pfn = start, span, queued = 0;
 	LIST_HEAD(list);
@@ -442,10 +493,9 @@ static int migrate_pfns(unsigned long start, unsigned long end,
 		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < end)
 			continue;
 		if (!list_empty(&list))
-			migrate_list(&list, targets);
+			migrate_list(&list, &op->targets);
 		queued = 0;
-		if (signal_pending(writer) || READ_ONCE(*stop))
-			ret = -EINTR;
+		ret = sweep_stop(op, stop);
 	}
 	if (!list_empty(&list))
 		putback_movable_pages(&list);
@@ -461,9 +511,8 @@ static int migrate_pfns(unsigned long start, unsigned long end,
  */
 struct upper_half {
 	struct work_struct work;
-	unsigned long start, end;
-	const struct offline_targets *targets;
-	struct task_struct *writer;
+	const struct offline_op *op;
+	unsigned long start;
 	const bool *stop;
 	int ret;
 };
@@ -472,38 +521,35 @@ static void upper_half_fn(struct work_struct *work)
 {
 	struct upper_half *h = container_of(work, struct upper_half, work);
 
-	h->ret = migrate_pfns(h->start, h->end, h->targets, h->writer, h->stop);
+	h->ret = migrate_pfns(h->op, h->start, h->op->end, h->stop);
 }
 
 /*
  * One sweep over the range, on two CPUs when there are two.
- * Return: 0, -EBUSY on a page that cannot move, -EINTR on a signal.
+ * Return: 0, -EBUSY on a page that cannot move, -ETIMEDOUT when the time
+ * is up, -EINTR on a signal.
  */
 static noinline int migrate_range(const struct offline_op *op)
 {
 	unsigned long mid = ALIGN_DOWN(op->start + (op->end - op->start) / 2,
 				       pageblock_nr_pages);
-	struct upper_half upper = {
-		.start = mid, .end = op->end, .targets = &op->targets,
-		.writer = current,
-	};
 	bool stop = false;
+	struct upper_half upper = { .op = op, .start = mid, .stop = &stop };
 	int ret;
 
 	if (num_online_cpus() < 2 || mid <= op->start)
-		return migrate_pfns(op->start, op->end, &op->targets, current,
-				    &stop);
-	upper.stop = &stop;
+		return migrate_pfns(op, op->start, op->end, &stop);
 	INIT_WORK_ONSTACK(&upper.work, upper_half_fn);
 	queue_work(system_unbound_wq, &upper.work);
-	ret = migrate_pfns(op->start, mid, &op->targets, current, &stop);
+	ret = migrate_pfns(op, op->start, mid, &stop);
 	WRITE_ONCE(stop, ret != 0);
 	flush_work(&upper.work);
 	destroy_work_on_stack(&upper.work);
 	/* a signal to us wins; the worker's -EINTR only echoes our stop */
 	if (ret == -EINTR || !upper.ret || upper.ret == -EINTR)
 		return ret;
-	return upper.ret;
+	/* a page that cannot move says more than the time running out */
+	return ret == -EBUSY ? ret : upper.ret;
 }
 ALLOW_ERROR_INJECTION(migrate_range, ERRNO);
 
@@ -580,6 +626,8 @@ static noinline int evacuate(struct offline_op *op)
 			report_failure(op, "interrupted by a signal", -EINTR);
 			return -EINTR;
 		}
+		if (expired(op))
+			goto timed_out;
 		/* pages in use: per-CPU LRU caches must not hide any of them */
 		if (!op->lru_cache_off) {
 			lru_cache_disable();
@@ -592,6 +640,9 @@ static noinline int evacuate(struct offline_op *op)
 			return ret;
 		}
 		ret = migrate_range(op);
+		/* the sweep may have emptied the range: the loop tells */
+		if (ret == -ETIMEDOUT)
+			continue;
 		if (ret) {
 			report_failure(op, ret == -EINTR ?
 				       "interrupted by a signal" :
@@ -601,6 +652,11 @@ static noinline int evacuate(struct offline_op *op)
 		cond_resched();
 	}
 	return 0;
+
+timed_out:
+	/* busy, as a page that cannot move: what every caller expects */
+	report_failure(op, "offline_timeout_ms passed", -EBUSY);
+	return -EBUSY;
 }
 ALLOW_ERROR_INJECTION(evacuate, ERRNO);
 
@@ -718,18 +774,22 @@ static void take_offline(struct offline_op *op, struct memory_group *group)
  *
  * Context: Process context, mem_hotplug_lock held for writing, under the
  * device hotplug lock.  May take long while pages migrate; any signal
- * interrupts it.
+ * interrupts it, and memory_hotplug.offline_timeout_ms bounds it.
  * Return: 0; -EINVAL for a misaligned range, a range with holes or in
- * several zones; -EBUSY when a page cannot be isolated or moved; -EINTR on
- * a signal; or a MEM_GOING_OFFLINE veto.  On failure the range is online
- * as before.
+ * several zones; -EBUSY when a page cannot be isolated or moved, or when
+ * offline_timeout_ms passed; -EINTR on a signal; or a MEM_GOING_OFFLINE
+ * veto.  On failure the range is online as before.
  */
 noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 			   struct zone *zone, struct memory_group *group)
 {
+	unsigned int timeout_ms = READ_ONCE(offline_timeout_ms);
 	struct offline_op op = {
 		.start = start_pfn, .end = start_pfn + nr_pages, .zone = zone,
 		.arg = { .start_pfn = start_pfn, .nr_pages = nr_pages },
+		.writer = current,
+		.deadline = jiffies + msecs_to_jiffies(timeout_ms),
+		.bounded = timeout_ms != 0,
 	};
 	int ret;
 

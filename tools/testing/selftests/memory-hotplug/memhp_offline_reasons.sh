@@ -26,6 +26,7 @@ F=/sys/kernel/debug/fail_function
 ADDR=$((768 << 20))
 B=$((ADDR / BLOCK_SIZE))
 HOLE=$((0x11000000 / BLOCK_SIZE))
+TIMEOUT_MS=/sys/module/memory_hotplug/parameters/offline_timeout_ms
 TOP=$(((ADDR - 1) / BLOCK_SIZE))
 
 # the line a failed offline of block $1 logs, up to the reason
@@ -97,12 +98,13 @@ disarm()
 test_cleanup()
 {
 	disarm
+	[ ! -e $TIMEOUT_MS ] || echo 0 >$TIMEOUT_MS
 	[ -d $INJ ] || return 0
 	echo 0 >$INJ/MEM_GOING_OFFLINE/error
 }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 [ ! -e $MEM/memory$B ] || ktap_exit_fail_msg "memory$B exists already"
 modprobe memory-notifier-error-inject ||
@@ -151,6 +153,10 @@ else
 	ktap_test_fail "memory$B: fail_function cannot fail migrate_range() here"
 fi
 disarm
+[ ! -e $TIMEOUT_MS ] || echo 1000 >$TIMEOUT_MS
+reason_case $B EBUSY "offline_timeout_ms passed" \
+	"a pinned page, offline_timeout_ms=1000" offline sigint 20
+[ ! -e $TIMEOUT_MS ] || echo 0 >$TIMEOUT_MS
 helper_finish held
 
 ktap_finished
