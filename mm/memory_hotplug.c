@@ -91,9 +91,13 @@
 #include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/memory_hotplug.h>
 
 /* ------------------------------------------------------------------------
  * Locks
@@ -1113,18 +1117,19 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 		.nid = nid, .start = res->start, .size = resource_size(res),
 		.flags = mhp_flags, .res = res,
 	};
+	u64 t0 = ktime_get_ns();
 	int ret;
 
 	ret = check_block_range(ha.start, ha.size);
-	if (ret)
-		return ret;
-	ret = resolve_target(&ha);
-	if (ret)
-		return ret;
-
-	mem_hotplug_begin();
-	ret = __hotadd(&ha);
-	mem_hotplug_done();
+	if (!ret)
+		ret = resolve_target(&ha);
+	if (!ret) {
+		mem_hotplug_begin();
+		ret = __hotadd(&ha);
+		mem_hotplug_done();
+	}
+	trace_mhp_add(ha.start, ha.size, ha.nid, ha.group, ret,
+		      ktime_get_ns() - t0);
 	if (ret)
 		return ret;
 
@@ -1255,6 +1260,7 @@ EXPORT_SYMBOL_GPL(add_memory_driver_managed);
 /* What the blocks of a range to remove look like. */
 struct removal_survey {
 	int nid;			/* node of the last block seen */
+	struct memory_group *group;	/* group of the last block seen */
 	unsigned long blocks;
 	unsigned long self_hosted;	/* blocks carrying their own memmap */
 };
@@ -1270,6 +1276,7 @@ static int survey_block(struct memory_block *mem, void *arg)
 		return -EBUSY;
 	}
 	s->nid = mem->nid;
+	s->group = mem->group;
 	s->blocks++;
 	s->self_hosted += !!mem->altmap;
 	return 0;
@@ -1287,29 +1294,41 @@ static void __remove_offline_range(u64 start, u64 size,
 		try_offline_node(s->nid);
 }
 
-static int try_remove_memory(u64 start, u64 size)
+/* Whether the offline range of @s can go; fills @s. */
+static int survey_range(u64 start, u64 size, struct removal_survey *s)
 {
-	struct removal_survey s = { .nid = NUMA_NO_NODE };
 	int ret;
 
 	ret = check_block_range(start, size);
 	if (ret)
 		return ret;
-	ret = walk_memory_blocks(start, size, &s, survey_block);
+	ret = walk_memory_blocks(start, size, s, survey_block);
 	if (ret)
 		return ret;
 	/* a range that was never added as a whole is not ours to remove */
-	if (s.blocks != size / memory_block_size_bytes())
+	if (s->blocks != size / memory_block_size_bytes())
 		return -EINVAL;
 	/* blocks either all carry their memmap or none does */
-	if (WARN_ON_ONCE(s.self_hosted && s.self_hosted != s.blocks))
+	if (WARN_ON_ONCE(s->self_hosted && s->self_hosted != s->blocks))
 		return -EINVAL;
-
-	firmware_map_remove(start, start + size, "System RAM");
-	mem_hotplug_begin();
-	__remove_offline_range(start, size, &s);
-	mem_hotplug_done();
 	return 0;
+}
+
+static int try_remove_memory(u64 start, u64 size)
+{
+	struct removal_survey s = { .nid = NUMA_NO_NODE };
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	ret = survey_range(start, size, &s);
+	if (!ret) {
+		firmware_map_remove(start, start + size, "System RAM");
+		mem_hotplug_begin();
+		__remove_offline_range(start, size, &s);
+		mem_hotplug_done();
+	}
+	trace_mhp_remove(start, size, s.nid, s.group, ret, ktime_get_ns() - t0);
+	return ret;
 }
 
 /*

@@ -79,6 +79,7 @@
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
+#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 #include <linux/writeback.h>
 
@@ -86,6 +87,8 @@
 
 #include "internal.h"
 #include "tests/hotplug_kunit_helpers.h"
+
+#include <trace/events/memory_hotplug.h>
 
 /*
  * Where an offline's folios may migrate to: @first, and @then once @first
@@ -218,6 +221,38 @@ static void offline_state_changes(struct offline_op *op)
  */
 
 enum page_kind { PAGE_SKIP, PAGE_MOVABLE, PAGE_STUCK };
+
+/* What @page is, in a word, for the mhp_offline_blocked event. */
+static const char *page_kind_name(const struct page *page)
+{
+	if (PageBuddy(page))
+		return "buddy";
+	if (PageSlab(page))
+		return "slab";
+	if (PageOffline(page))
+		return "driver-offline";
+	if (PageTable(page))
+		return "page-table";
+	if (PageHuge(page))
+		return "hugetlb";
+	/* a folio isolated for migration is off the LRU: ask its mapping */
+	if (PageAnon(page))
+		return "anon";
+	if (__PageMovable(page))
+		return "movable";
+	if (PageLRU(page) || page_folio(page)->mapping)
+		return "file";
+	if (PageReserved(page))
+		return "reserved";
+	return page_ref_count(page) ? "kernel" : "free";
+}
+
+/* Tell the tracer about @page, which kept the offline from finishing. */
+static void blocked(const struct page *page, const char *reason)
+{
+	if (trace_mhp_offline_blocked_enabled())
+		trace_mhp_offline_blocked(page, reason, page_kind_name(page));
+}
 
 /*
  * Steps of the page scan.  What it reads without a reference may be stale,
@@ -433,6 +468,11 @@ static void migrate_list(struct list_head *list,
 			    MIGRATE_SYNC, MR_MEMORY_HOTPLUG, NULL);
 	if (!ret)
 		return;
+	/* what is left on @list is isolated, and so still referenced */
+	if (!list_empty(list))
+		blocked(&list_first_entry(list, struct folio, lru)->page,
+			ret == -ENOMEM ? "no memory to migrate to" :
+					 "did not migrate");
 	if (ret == -ENOMEM && __ratelimit(&offline_rs))
 		pr_info("offline: no free memory to migrate to on nodes %*pbl, first pfn %#lx\n",
 			nodemask_pr_args(&targets->then),
@@ -479,6 +519,7 @@ static int migrate_pfns(const struct offline_op *op, unsigned long start,
 		cond_resched();
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
+			blocked(pfn_to_page(pfn), "cannot move");
 			ret = -EBUSY;
 			span = 1;
 			continue;
@@ -681,6 +722,38 @@ static int isolate_range(struct offline_op *op, int report)
 }
 
 /*
+ * Whether isolation for an offline refuses @page, by the rules it applies
+ * (read without a reference: a hint for the tracer, not a decision).
+ */
+static bool refused_by_isolation(struct page *page)
+{
+	if (PageReserved(page))
+		return true;
+	if (PageBuddy(page) || PageLRU(page) || __PageMovable(page) ||
+	    PageHWPoison(page) || !page_ref_count(page))
+		return false;
+	if (PageHuge(page))
+		return !folio_test_hugetlb_migratable(page_folio(page));
+	return !(PageOffline(page) && !page_count(page));
+}
+
+/* Tell the tracer about the first page of @op that isolation refuses. */
+static void blocked_isolation(const struct offline_op *op)
+{
+	unsigned long pfn;
+
+	if (!trace_mhp_offline_blocked_enabled())
+		return;
+	for (pfn = op->start; pfn < op->end; pfn++) {
+		if (refused_by_isolation(pfn_to_page(pfn))) {
+			blocked(pfn_to_page(pfn), "could not be isolated");
+			return;
+		}
+		cond_resched();
+	}
+}
+
+/*
  * Isolation takes a folio that waits in a per-CPU LRU batch (referenced,
  * not on the LRU yet) for an unmovable page.  When it fails, the batches
  * are flushed and kept off (lru_cache_disable(), which evacuation would
@@ -700,6 +773,7 @@ static noinline int isolate(struct offline_op *op)
 	}
 	if (ret) {
 		allow_allocations(op);
+		blocked_isolation(op);
 		report_failure(op, "pages could not be isolated", ret);
 	}
 	return ret;
@@ -765,6 +839,35 @@ static void take_offline(struct offline_op *op, struct memory_group *group)
 	remove_pfn_range_from_zone(op->zone, op->start, nr);
 }
 
+/* offline_pages() for a checked range: its steps, each saying why it failed. */
+static int offline_steps(struct offline_op *op, struct memory_group *group)
+{
+	int ret;
+
+	ret = check_range(op);
+	if (ret)
+		return ret;
+	choose_targets(op);
+	ret = isolate(op);
+	if (ret)
+		return ret;
+	offline_state_changes(op);
+	ret = notify_going_offline(op);
+	if (ret)
+		goto undo_isolation;
+	ret = evacuate(op);
+	if (ret)
+		goto cancel_offline;
+	take_offline(op, group);
+	return 0;
+
+cancel_offline:
+	memory_notify(MEM_CANCEL_OFFLINE, &op->arg);
+undo_isolation:
+	unisolate(op);
+	return ret;
+}
+
 /**
  * offline_pages() - take a range of a memory block offline
  * @start_pfn: first pfn; pageblock aligned.
@@ -791,34 +894,17 @@ noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		.deadline = jiffies + msecs_to_jiffies(timeout_ms),
 		.bounded = timeout_ms != 0,
 	};
+	u64 t0 = ktime_get_ns();
 	int ret;
 
 	mem_hotplug_assert_held();
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
 			 !IS_ALIGNED(op.end, PAGES_PER_SECTION)))
-		return -EINVAL;
-	/* each step says why it failed; this only unwinds */
-	ret = check_range(&op);
-	if (ret)
-		return ret;
-	choose_targets(&op);
-	ret = isolate(&op);
-	if (ret)
-		return ret;
-	offline_state_changes(&op);
-	ret = notify_going_offline(&op);
-	if (ret)
-		goto undo_isolation;
-	ret = evacuate(&op);
-	if (ret)
-		goto cancel_offline;
-	take_offline(&op, group);
-	return 0;
-
-cancel_offline:
-	memory_notify(MEM_CANCEL_OFFLINE, &op.arg);
-undo_isolation:
-	unisolate(&op);
+		ret = -EINVAL;
+	else
+		ret = offline_steps(&op, group);
+	trace_mhp_offline(start_pfn, nr_pages, zone, group, ret,
+			  ktime_get_ns() - t0);
 	return ret;
 }
 ALLOW_ERROR_INJECTION(offline_pages, ERRNO);

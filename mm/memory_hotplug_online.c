@@ -48,10 +48,13 @@
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
 #include <linux/swap.h>
+#include <linux/timekeeping.h>
 #include <linux/writeback.h>
 
 #include "internal.h"
 #include "shuffle.h"
+
+#include <trace/events/memory_hotplug.h>
 
 /* ------------------------------------------------------------------------
  * How onlined pages reach the page allocator
@@ -291,31 +294,13 @@ static void populate_range(struct zone *zone, struct memory_group *group,
 	undo_isolate_page_range(pfn, end, MIGRATE_MOVABLE);
 }
 
-/**
- * online_pages() - online a range of a memory block into a zone
- * @pfn: first pfn; pageblock aligned.
- * @nr_pages: number of pages; the range ends on a section boundary.
- * @zone: the zone, from zone_for_pfn_range().
- * @group: the block's memory group, or NULL.
- *
- * Context: Process context, mem_hotplug_lock held for writing, under the
- * device hotplug lock.
- * Return: 0; -EINVAL for a misaligned range; -ENOMEM when a zone's first
- * pages get no per-CPU pagesets; or the errno of a MEM_GOING_ONLINE veto.
- * Nothing has changed after an error, except that zone->contiguous may be
- * left clear (a hint only: walks then check each pageblock).
- */
-noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
-			  struct zone *zone, struct memory_group *group)
+/* online_pages() for a range it checked: the steps and their undo. */
+static int online_range(unsigned long pfn, unsigned long nr_pages,
+			struct zone *zone, struct memory_group *group)
 {
 	struct memory_notify arg = { .start_pfn = pfn, .nr_pages = nr_pages };
 	bool extends = extends_contiguous_zone(zone, pfn, pfn + nr_pages);
 	int ret;
-
-	mem_hotplug_assert_held();
-	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
-			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
-		return -EINVAL;
 
 	/* isolated until every page is accounted, so none is allocated early */
 	move_pfn_range_to_zone(zone, pfn, nr_pages, NULL, MIGRATE_ISOLATE);
@@ -349,6 +334,36 @@ cancel_online:
 	memory_notify(MEM_CANCEL_ONLINE, &arg);
 remove_from_zone:
 	remove_pfn_range_from_zone(zone, pfn, nr_pages);
+	return ret;
+}
+
+/**
+ * online_pages() - online a range of a memory block into a zone
+ * @pfn: first pfn; pageblock aligned.
+ * @nr_pages: number of pages; the range ends on a section boundary.
+ * @zone: the zone, from zone_for_pfn_range().
+ * @group: the block's memory group, or NULL.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing, under the
+ * device hotplug lock.
+ * Return: 0; -EINVAL for a misaligned range; -ENOMEM when a zone's first
+ * pages get no per-CPU pagesets; or the errno of a MEM_GOING_ONLINE veto.
+ * Nothing has changed after an error, except that zone->contiguous may be
+ * left clear (a hint only: walks then check each pageblock).
+ */
+noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
+			  struct zone *zone, struct memory_group *group)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	mem_hotplug_assert_held();
+	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
+			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
+		ret = -EINVAL;
+	else
+		ret = online_range(pfn, nr_pages, zone, group);
+	trace_mhp_online(pfn, nr_pages, zone, group, ret, ktime_get_ns() - t0);
 	return ret;
 }
 ALLOW_ERROR_INJECTION(online_pages, ERRNO);

@@ -1250,11 +1250,14 @@ static noinline int memory_group_add(const struct memory_group *proto)
 	if (!group)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&group->memory_blocks);
-	ret = xa_alloc(&memory_groups, &id, group, xa_limit_31b, GFP_KERNEL);
+	/* reserve the id, name the group with it, then publish it */
+	ret = xa_alloc(&memory_groups, &id, NULL, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
 		kfree(group);
 		return ret;
 	}
+	group->id = id;
+	xa_store(&memory_groups, id, group, GFP_KERNEL);
 	if (group->is_dynamic)
 		xa_set_mark(&memory_groups, id, MEMORY_GROUP_DYNAMIC);
 	return id;

@@ -54,6 +54,8 @@ enum memory_block_state {
  * @d.unit_pages: pages per unit of add/remove; a power of two, at least one
  *	memory block, and the alignment of every unit in physical memory.
  * @nid: node of every block in the group.
+ * @id: the id registration returned; set once, before the group is
+ *	published.
  * @present_kernel_pages: online pages of the group outside ZONE_MOVABLE.
  * @present_movable_pages: online pages of the group in ZONE_MOVABLE.
  * @memory_blocks: the member blocks, linked through memory_block.group_next.
@@ -70,6 +72,7 @@ struct memory_group {
 		struct { unsigned long unit_pages; } d;	/* is_dynamic */
 	};
 	int nid;
+	int id;
 	unsigned long present_kernel_pages;
 	unsigned long present_movable_pages;
 	struct list_head memory_blocks;
