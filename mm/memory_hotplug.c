@@ -1095,6 +1095,21 @@ static noinline int resolve_target(struct hotadd *ha)
 }
 ALLOW_ERROR_INJECTION(resolve_target, ERRNO);
 
+/* The node and group the mhp_add event names, resolved or not. */
+static int hotadd_trace_nid(const struct hotadd *ha)
+{
+	if (ha->group)
+		return ha->group->nid;
+	return ha->flags & MHP_NID_IS_MGID ? NUMA_NO_NODE : ha->nid;
+}
+
+static int hotadd_trace_group(const struct hotadd *ha)
+{
+	if (ha->group)
+		return ha->group->id;
+	return ha->flags & MHP_NID_IS_MGID ? ha->nid : -1;
+}
+
 /**
  * add_memory_resource() - add the memory of an already claimed resource
  * @nid: node id, or a memory group id with %MHP_NID_IS_MGID.
@@ -1128,8 +1143,8 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 		ret = __hotadd(&ha);
 		mem_hotplug_done();
 	}
-	trace_mhp_add(ha.start, ha.size, ha.nid, ha.group, ret,
-		      ktime_get_ns() - t0);
+	trace_mhp_add(ha.start, ha.size, hotadd_trace_nid(&ha),
+		      hotadd_trace_group(&ha), ret, ktime_get_ns() - t0);
 	if (ret)
 		return ret;
 
@@ -1260,7 +1275,7 @@ EXPORT_SYMBOL_GPL(add_memory_driver_managed);
 /* What the blocks of a range to remove look like. */
 struct removal_survey {
 	int nid;			/* node of the last block seen */
-	struct memory_group *group;	/* group of the last block seen */
+	int group;			/* its group's id, or -1 */
 	unsigned long blocks;
 	unsigned long self_hosted;	/* blocks carrying their own memmap */
 };
@@ -1276,7 +1291,7 @@ static int survey_block(struct memory_block *mem, void *arg)
 		return -EBUSY;
 	}
 	s->nid = mem->nid;
-	s->group = mem->group;
+	s->group = mem->group ? mem->group->id : -1;
 	s->blocks++;
 	s->self_hosted += !!mem->altmap;
 	return 0;
@@ -1316,7 +1331,7 @@ static int survey_range(u64 start, u64 size, struct removal_survey *s)
 
 static int try_remove_memory(u64 start, u64 size)
 {
-	struct removal_survey s = { .nid = NUMA_NO_NODE };
+	struct removal_survey s = { .nid = NUMA_NO_NODE, .group = -1 };
 	u64 t0 = ktime_get_ns();
 	int ret;
 

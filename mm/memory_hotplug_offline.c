@@ -45,7 +45,9 @@
  * sent it), and one in step 3 or 4 then puts the pageblocks back and
  * turns the per-CPU lists on again.  The step that fails says why, in one
  * rate-limited line (a failure injected with fail_function skips the
- * step, and so its line).
+ * step, and so its line), in the caller's record (the block's
+ * offline_failure file) and, with the page that blocked it when one did,
+ * in the mhp_offline_blocked trace event.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the
@@ -59,8 +61,8 @@
  * on a worker on another CPU, so two CPUs copy at once; a signal waits
  * for at most one batch on each CPU.
  *
- * Context: drivers/base/memory.c calls offline_pages() under the device
- * hotplug lock with mem_hotplug_lock held for writing.
+ * Context: drivers/base/memory.c calls offline_pages_explained() under
+ * the device hotplug lock with mem_hotplug_lock held for writing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -102,7 +104,7 @@ struct offline_targets {
 	nodemask_t then;
 };
 
-/* One offline_pages() call. */
+/* One offline_pages_explained() call. */
 struct offline_op {
 	unsigned long start;		/* first pfn */
 	unsigned long end;		/* pfn after the last */
@@ -112,6 +114,9 @@ struct offline_op {
 	struct task_struct *writer;	/* who asked; its signal ends it */
 	unsigned long deadline;		/* in jiffies, when @bounded */
 	bool bounded;			/* offline_timeout_ms was set */
+	/* the caller's record of why it failed, or NULL; under @why_lock */
+	struct memory_offline_failure *why;
+	spinlock_t why_lock;		/* the two halves of a sweep write @why */
 	/*
 	 * lru_cache_disable() is in force: taken by isolate() or evacuate()
 	 * when they first meet memory in use, undone by allow_allocations()
@@ -160,15 +165,21 @@ static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
  */
 
 /*
- * The line a failed offline_pages() logs: the range, why, the errno.  Rate
+ * The line a failed offline logs: the range, why, the errno.  Rate
  * limited, one limit for every reason.  A block that is offline already or
- * has no single zone is refused before offline_pages() and logs nothing.
+ * has no single zone is refused before offline_pages_explained() and logs
+ * nothing.  The caller's record, if any, gets the reason and errno.
  */
-static void report_failure(const struct offline_op *op, const char *why,
-			   int ret)
+static void report_failure(struct offline_op *op, const char *why, int ret)
 {
 	pr_info_ratelimited("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
 			    PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
+	if (!op->why)
+		return;
+	spin_lock(&op->why_lock);
+	op->why->err = ret;
+	op->why->reason = why;
+	spin_unlock(&op->why_lock);
 }
 
 static int add_ram_pages(unsigned long pfn, unsigned long nr, void *arg)
@@ -178,7 +189,7 @@ static int add_ram_pages(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 /* The range is System RAM without holes, and all of it in @zone. */
-static int check_range(const struct offline_op *op)
+static int check_range(struct offline_op *op)
 {
 	unsigned long ram = 0;
 
@@ -247,11 +258,31 @@ static const char *page_kind_name(const struct page *page)
 	return page_ref_count(page) ? "kernel" : "free";
 }
 
-/* Tell the tracer about @page, which kept the offline from finishing. */
-static void blocked(const struct page *page, const char *reason)
+/* The map count of a page no reference holds: racy, but never a bug. */
+static int unheld_mapcount(const struct page *page)
+{
+	int count = atomic_read(&page->_mapcount) + 1;
+
+	return page_has_type(page) ? 0 : count;
+}
+
+/*
+ * @page kept the offline from finishing: tell the tracer, and the caller's
+ * record (the last such page wins).  @mapcount: read by the caller, which
+ * knows whether it holds the page.
+ */
+static void blocked(struct offline_op *op, const struct page *page,
+		    const char *reason, int mapcount)
 {
 	if (trace_mhp_offline_blocked_enabled())
-		trace_mhp_offline_blocked(page, reason, page_kind_name(page));
+		trace_mhp_offline_blocked(page, reason, page_kind_name(page),
+					  mapcount);
+	if (!op->why)
+		return;
+	spin_lock(&op->why_lock);
+	op->why->pfn = page_to_pfn(page);
+	op->why->page_kind = page_kind_name(page);
+	spin_unlock(&op->why_lock);
 }
 
 /*
@@ -449,9 +480,9 @@ static struct folio *offline_target(struct folio *src, unsigned long private)
  * failed allocation is no news - the sweep retries, and says so here -
  * so the allocator does not report it.
  */
-static void migrate_list(struct list_head *list,
-			 const struct offline_targets *targets)
+static void migrate_list(struct list_head *list, struct offline_op *op)
 {
+	const struct offline_targets *targets = &op->targets;
 	struct folio *first = list_first_entry(list, struct folio, lru);
 	struct offline_alloc a = {
 		.mtc = {
@@ -469,10 +500,13 @@ static void migrate_list(struct list_head *list,
 	if (!ret)
 		return;
 	/* what is left on @list is isolated, and so still referenced */
-	if (!list_empty(list))
-		blocked(&list_first_entry(list, struct folio, lru)->page,
-			ret == -ENOMEM ? "no memory to migrate to" :
-					 "did not migrate");
+	if (!list_empty(list)) {
+		struct folio *left = list_first_entry(list, struct folio, lru);
+
+		blocked(op, &left->page, ret == -ENOMEM ?
+			"no memory to migrate to" : "did not migrate",
+			folio_mapcount(left));
+	}
 	if (ret == -ENOMEM && __ratelimit(&offline_rs))
 		pr_info("offline: no free memory to migrate to on nodes %*pbl, first pfn %#lx\n",
 			nodemask_pr_args(&targets->then),
@@ -508,7 +542,7 @@ static int sweep_stop(const struct offline_op *op, const bool *stop)
  * Return: 0, -EBUSY on a page that cannot move, -ETIMEDOUT when the time
  * is up, -EINTR on a signal or on @stop.
  */
-static int migrate_pfns(const struct offline_op *op, unsigned long start,
+static int migrate_pfns(struct offline_op *op, unsigned long start,
 			unsigned long end, const bool *stop)
 {
 	unsigned long pfn = start, span, queued = 0;
@@ -519,7 +553,8 @@ static int migrate_pfns(const struct offline_op *op, unsigned long start,
 		cond_resched();
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
-			blocked(pfn_to_page(pfn), "cannot move");
+			blocked(op, pfn_to_page(pfn), "cannot move",
+				unheld_mapcount(pfn_to_page(pfn)));
 			ret = -EBUSY;
 			span = 1;
 			continue;
@@ -534,7 +569,7 @@ static int migrate_pfns(const struct offline_op *op, unsigned long start,
 		if (queued < OFFLINE_MIGRATE_BATCH && pfn + span < end)
 			continue;
 		if (!list_empty(&list))
-			migrate_list(&list, &op->targets);
+			migrate_list(&list, op);
 		queued = 0;
 		ret = sweep_stop(op, stop);
 	}
@@ -552,7 +587,7 @@ static int migrate_pfns(const struct offline_op *op, unsigned long start,
  */
 struct upper_half {
 	struct work_struct work;
-	const struct offline_op *op;
+	struct offline_op *op;
 	unsigned long start;
 	const bool *stop;
 	int ret;
@@ -570,7 +605,7 @@ static void upper_half_fn(struct work_struct *work)
  * Return: 0, -EBUSY on a page that cannot move, -ETIMEDOUT when the time
  * is up, -EINTR on a signal.
  */
-static noinline int migrate_range(const struct offline_op *op)
+static noinline int migrate_range(struct offline_op *op)
 {
 	unsigned long mid = ALIGN_DOWN(op->start + (op->end - op->start) / 2,
 				       pageblock_nr_pages);
@@ -667,7 +702,9 @@ static noinline int evacuate(struct offline_op *op)
 			report_failure(op, "interrupted by a signal", -EINTR);
 			return -EINTR;
 		}
-		if (expired(op))
+		/* a forced sweep (poison) may find the range empty already */
+		if (expired(op) &&
+		    test_pages_isolated(op->start, op->end, MEMORY_OFFLINE))
 			goto timed_out;
 		/* pages in use: per-CPU LRU caches must not hide any of them */
 		if (!op->lru_cache_off) {
@@ -682,7 +719,7 @@ static noinline int evacuate(struct offline_op *op)
 		}
 		ret = migrate_range(op);
 		/* the sweep may have emptied the range: the loop tells */
-		if (ret == -ETIMEDOUT)
+		if (ret == -ETIMEDOUT && op->bounded)
 			continue;
 		if (ret) {
 			report_failure(op, ret == -EINTR ?
@@ -722,34 +759,47 @@ static int isolate_range(struct offline_op *op, int report)
 }
 
 /*
- * Whether isolation for an offline refuses @page, by the rules it applies
- * (read without a reference: a hint for the tracer, not a decision).
+ * Whether isolation for an offline of @op refuses @page, by the rules it
+ * applies: a CMA pageblock, a reserved page, and outside ZONE_MOVABLE a
+ * slab page, a large folio neither on an LRU nor movable, or a referenced
+ * page that is none of LRU, movable, poisoned or a driver's offline page.
+ * Read without a reference and with allocations going on: a hint for the
+ * report, not a decision.  A hugetlb page counts as movable here, since
+ * its size would be read from a folio no one holds.
  */
-static bool refused_by_isolation(struct page *page)
+static bool refused_by_isolation(const struct offline_op *op,
+				 struct page *page)
 {
-	if (PageReserved(page))
+	if (is_migrate_cma_page(page) || PageReserved(page))
 		return true;
-	if (PageBuddy(page) || PageLRU(page) || __PageMovable(page) ||
-	    PageHWPoison(page) || !page_ref_count(page))
+	if (zone_idx(op->zone) == ZONE_MOVABLE || PageHuge(page))
 		return false;
-	if (PageHuge(page))
-		return !folio_test_hugetlb_migratable(page_folio(page));
-	return !(PageOffline(page) && !page_count(page));
+	if (PageSlab(page))
+		return true;
+	if (PageTransCompound(page))
+		return !PageLRU(page) && !__PageMovable(compound_head(page));
+	if (!page_ref_count(page) || PageHWPoison(page) || PageOffline(page))
+		return false;
+	return !PageLRU(page) && !__PageMovable(page);
 }
 
-/* Tell the tracer about the first page of @op that isolation refuses. */
-static void blocked_isolation(const struct offline_op *op)
+/* Name the first page of @op that isolation refuses, to whoever asks. */
+static void blocked_isolation(struct offline_op *op)
 {
 	unsigned long pfn;
+	struct page *page;
 
-	if (!trace_mhp_offline_blocked_enabled())
+	if (!op->why && !trace_mhp_offline_blocked_enabled())
 		return;
 	for (pfn = op->start; pfn < op->end; pfn++) {
-		if (refused_by_isolation(pfn_to_page(pfn))) {
-			blocked(pfn_to_page(pfn), "could not be isolated");
+		page = pfn_to_page(pfn);
+		if (refused_by_isolation(op, page)) {
+			blocked(op, page, "could not be isolated",
+				unheld_mapcount(page));
 			return;
 		}
-		cond_resched();
+		if (!(pfn % PAGES_PER_SECTION))
+			cond_resched();
 	}
 }
 
@@ -772,8 +822,9 @@ static noinline int isolate(struct offline_op *op)
 		ret = isolate_range(op, REPORT_FAILURE);
 	}
 	if (ret) {
-		allow_allocations(op);
+		/* while the LRU batches and per-CPU lists are still off */
 		blocked_isolation(op);
+		allow_allocations(op);
 		report_failure(op, "pages could not be isolated", ret);
 	}
 	return ret;
@@ -839,7 +890,7 @@ static void take_offline(struct offline_op *op, struct memory_group *group)
 	remove_pfn_range_from_zone(op->zone, op->start, nr);
 }
 
-/* offline_pages() for a checked range: its steps, each saying why it failed. */
+/* The steps of an offline of a checked range, each saying why it failed. */
 static int offline_steps(struct offline_op *op, struct memory_group *group)
 {
 	int ret;
@@ -869,11 +920,12 @@ undo_isolation:
 }
 
 /**
- * offline_pages() - take a range of a memory block offline
+ * offline_pages_explained() - take a range of a memory block offline
  * @start_pfn: first pfn; pageblock aligned.
  * @nr_pages: number of pages; the range ends on a section boundary.
  * @zone: the zone the whole range is in.
  * @group: the block's memory group, or NULL.
+ * @why: filled with why the offline failed (zeroed on success), or NULL.
  *
  * Context: Process context, mem_hotplug_lock held for writing, under the
  * device hotplug lock.  May take long while pages migrate; any signal
@@ -883,8 +935,10 @@ undo_isolation:
  * offline_timeout_ms passed; -EINTR on a signal; or a MEM_GOING_OFFLINE
  * veto.  On failure the range is online as before.
  */
-noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-			   struct zone *zone, struct memory_group *group)
+noinline int offline_pages_explained(unsigned long start_pfn,
+				     unsigned long nr_pages, struct zone *zone,
+				     struct memory_group *group,
+				     struct memory_offline_failure *why)
 {
 	unsigned int timeout_ms = READ_ONCE(offline_timeout_ms);
 	struct offline_op op = {
@@ -893,18 +947,22 @@ noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		.writer = current,
 		.deadline = jiffies + msecs_to_jiffies(timeout_ms),
 		.bounded = timeout_ms != 0,
+		.why = why,
 	};
 	u64 t0 = ktime_get_ns();
 	int ret;
 
 	mem_hotplug_assert_held();
+	spin_lock_init(&op.why_lock);
+	if (why)
+		*why = (struct memory_offline_failure){};
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
 			 !IS_ALIGNED(op.end, PAGES_PER_SECTION)))
 		ret = -EINVAL;
 	else
 		ret = offline_steps(&op, group);
-	trace_mhp_offline(start_pfn, nr_pages, zone, group, ret,
-			  ktime_get_ns() - t0);
+	trace_mhp_offline(start_pfn, nr_pages, zone, group ? group->id : -1,
+			  ret, ktime_get_ns() - t0);
 	return ret;
 }
-ALLOW_ERROR_INJECTION(offline_pages, ERRNO);
+ALLOW_ERROR_INJECTION(offline_pages_explained, ERRNO);

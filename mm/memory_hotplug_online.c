@@ -363,7 +363,8 @@ noinline int online_pages(unsigned long pfn, unsigned long nr_pages,
 		ret = -EINVAL;
 	else
 		ret = online_range(pfn, nr_pages, zone, group);
-	trace_mhp_online(pfn, nr_pages, zone, group, ret, ktime_get_ns() - t0);
+	trace_mhp_online(pfn, nr_pages, zone, group ? group->id : -1, ret,
+			 ktime_get_ns() - t0);
 	return ret;
 }
 ALLOW_ERROR_INJECTION(online_pages, ERRNO);

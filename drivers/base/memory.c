@@ -23,7 +23,9 @@
  * (device_online()/device_offline() -> memory_subsys_online()/_offline()),
  * so it holds the device hotplug lock and the block's device lock, and user
  * space sees "online"/"offline" uevents.  A sysfs "state" write picks the
- * online type for that one request.
+ * online type for that one request.  A failed offline is kept in the block
+ * (``offline_failure``, root only: it names a physical page) and announced
+ * with a "change" uevent carrying the errno and reason, but not the page.
  *
  * Data structures and their cost (n = number of blocks):
  *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
@@ -98,6 +100,9 @@ static DEFINE_XARRAY(memory_blocks);
  */
 static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 #define MEMORY_GROUP_DYNAMIC	XA_MARK_1
+
+/* Protects memory_block.offline_failure of every block. */
+static DEFINE_SPINLOCK(offline_failure_lock);
 
 /* Subscribers to block events, highest priority first. */
 static BLOCKING_NOTIFIER_HEAD(memory_chain);
@@ -419,9 +424,11 @@ finish_offline:
 
 /*
  * Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held for
- * writing (memory_block_offline() takes it; offline_pages() asserts it).
+ * writing (memory_block_offline() takes it; offline_pages_explained()
+ * asserts it).  @why says why it failed.
  */
-static int __memory_block_offline(struct memory_block *mem)
+static int __memory_block_offline(struct memory_block *mem,
+				  struct memory_offline_failure *why)
 {
 	struct block_span span = span_of(mem);
 	struct memory_notify arg = span_notify(&span);
@@ -431,7 +438,8 @@ static int __memory_block_offline(struct memory_block *mem)
 	/* the memmap pages leave the zone first, so it can shrink to empty */
 	if (span.nr_vmemmap)
 		adjust_present_page_count(first, mem->group, -span.nr_vmemmap);
-	ret = offline_pages(arg.start_pfn, arg.nr_pages, mem->zone, mem->group);
+	ret = offline_pages_explained(arg.start_pfn, arg.nr_pages, mem->zone,
+				      mem->group, why);
 	if (ret)
 		goto restore_present_count;
 	if (span.nr_vmemmap)
@@ -460,7 +468,8 @@ static noinline int memory_block_online(struct memory_block *mem)
 }
 ALLOW_ERROR_INJECTION(memory_block_online, ERRNO);
 
-static noinline int memory_block_offline(struct memory_block *mem)
+static noinline int memory_block_offline(struct memory_block *mem,
+					 struct memory_offline_failure *why)
 {
 	int ret;
 
@@ -468,11 +477,37 @@ static noinline int memory_block_offline(struct memory_block *mem)
 	if (!mem->zone)
 		return -EINVAL;
 	mem_hotplug_begin();
-	ret = __memory_block_offline(mem);
+	ret = __memory_block_offline(mem, why);
 	mem_hotplug_done();
 	return ret;
 }
 ALLOW_ERROR_INJECTION(memory_block_offline, ERRNO);
+
+/*
+ * Keep @why as the block's last offline failure (an offline that failed
+ * before offline_pages_explained() looked at the pages left @why empty and
+ * clears it too), and on a failure tell user space.  The uevent carries
+ * the errno and the reason, not the page: any process may listen to
+ * uevents, and a pfn is a physical address.
+ */
+static void offline_failure_set(struct memory_block *mem,
+				const struct memory_offline_failure *why)
+{
+	char err[32], reason[96];
+	char *envp[3] = { err };
+
+	spin_lock(&offline_failure_lock);
+	mem->offline_failure = *why;
+	spin_unlock(&offline_failure_lock);
+	if (!why->err)
+		return;
+	snprintf(err, sizeof(err), "OFFLINE_ERRNO=%d", why->err);
+	if (why->reason) {
+		snprintf(reason, sizeof(reason), "OFFLINE_REASON=%s", why->reason);
+		envp[1] = reason;
+	}
+	kobject_uevent_env(&mem->dev.kobj, KOBJ_CHANGE, envp);
+}
 
 /* bus_type.online: called by device_online() with the device locked. */
 static int memory_subsys_online(struct device *dev)
@@ -500,6 +535,7 @@ static int memory_subsys_online(struct device *dev)
 static int memory_subsys_offline(struct device *dev)
 {
 	struct memory_block *mem = to_memory_block(dev);
+	struct memory_offline_failure why = {};
 	int ret;
 
 	device_lock_assert(dev);
@@ -508,8 +544,12 @@ static int memory_subsys_offline(struct device *dev)
 	if (mem->state != MEM_ONLINE)
 		return -EINVAL;
 	WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
-	ret = memory_block_offline(mem);
+	ret = memory_block_offline(mem, &why);
 	WRITE_ONCE(mem->state, ret ? MEM_ONLINE : MEM_OFFLINE);
+	/* refused before the pages were looked at: an errno, no reason */
+	if (ret && !why.err)
+		why = (struct memory_offline_failure){ .err = ret };
+	offline_failure_set(mem, &why);
 	return ret;
 }
 
@@ -634,12 +674,39 @@ static ssize_t valid_zones_show(struct device *dev,
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 static DEVICE_ATTR_RO(valid_zones);
+
+/*
+ * Why the last offline failed, as KEY=VALUE lines (the keys of the change
+ * uevent, plus the page); empty when it did not.
+ */
+static ssize_t offline_failure_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct memory_block *mem = to_memory_block(dev);
+	struct memory_offline_failure f;
+	int len;
+
+	spin_lock(&offline_failure_lock);
+	f = mem->offline_failure;
+	spin_unlock(&offline_failure_lock);
+	if (!f.err)
+		return 0;
+	len = sysfs_emit(buf, "OFFLINE_ERRNO=%d\n", f.err);
+	if (f.reason)
+		len += sysfs_emit_at(buf, len, "OFFLINE_REASON=%s\n", f.reason);
+	if (f.page_kind)
+		len += sysfs_emit_at(buf, len, "OFFLINE_PFN=%#lx\nOFFLINE_PAGE=%s\n",
+				     f.pfn, f.page_kind);
+	return len;
+}
+static DEVICE_ATTR_ADMIN_RO(offline_failure);
 #endif
 
 static struct attribute *memory_block_attrs[] = {
 	&dev_attr_state.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
+	&dev_attr_offline_failure.attr,
 #endif
 	&dev_attr_phys_index.attr,
 	&dev_attr_phys_device.attr,
@@ -1257,6 +1324,7 @@ static noinline int memory_group_add(const struct memory_group *proto)
 		return ret;
 	}
 	group->id = id;
+	/* into the slot xa_alloc() made: needs no memory, cannot fail */
 	xa_store(&memory_groups, id, group, GFP_KERNEL);
 	if (group->is_dynamic)
 		xa_set_mark(&memory_groups, id, MEMORY_GROUP_DYNAMIC);

@@ -79,6 +79,25 @@ struct memory_group {
 };
 
 /**
+ * struct memory_offline_failure - why the last offline of a block failed
+ * @err: its negative errno; 0 when none failed since the block came, or the
+ *	last offline succeeded.
+ * @reason: what stopped it, a string constant (the kernel log line says
+ *	the same); NULL while @err is 0.
+ * @pfn: the last page that kept the offline from finishing; meaningful
+ *	only when @page_kind is set.
+ * @page_kind: what that page was ("anon", "slab", "reserved", ...), a
+ *	string constant, or NULL when no page was to blame (a signal, a
+ *	subscriber's veto, holes).
+ */
+struct memory_offline_failure {
+	int err;
+	const char *reason;
+	unsigned long pfn;
+	const char *page_kind;
+};
+
+/**
  * struct memory_block - one memory block device
  * @dev: the device under /sys/devices/system/memory.
  * @start_section_nr: first sparsemem section of the block.
@@ -101,6 +120,9 @@ struct memory_group {
  *	created and cleared when it goes, under the device hotplug lock.
  * @group_next: entry in @group's memory_blocks list.
  * @nr_hwpoison: hardware-poisoned pages in the block.
+ * @offline_failure: why the block's last offline failed; written by the
+ *	offline (device lock held), read by its sysfs file, both under a
+ *	lock of drivers/base/memory.c.
  * @rcu: defers the free of the block by an RCU grace period after its
  *	last reference is gone, so lookups need no lock (see
  *	find_memory_block()).
@@ -118,6 +140,7 @@ struct memory_block {
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
 	atomic_long_t nr_hwpoison;
 #endif
+	struct memory_offline_failure offline_failure;
 	struct rcu_head rcu;
 };
 

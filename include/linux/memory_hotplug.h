@@ -24,6 +24,7 @@
 
 struct dev_pagemap;
 struct memory_group;
+struct memory_offline_failure;
 struct mem_section;
 struct page;
 struct pglist_data;
@@ -311,8 +312,9 @@ static inline int try_online_node(int nid)
 #endif /* CONFIG_MEMORY_HOTPLUG */
 
 #ifdef CONFIG_MEMORY_HOTREMOVE
-int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-		  struct zone *zone, struct memory_group *group);
+int offline_pages_explained(unsigned long start_pfn, unsigned long nr_pages,
+			    struct zone *zone, struct memory_group *group,
+			    struct memory_offline_failure *why);
 int remove_memory(u64 start, u64 size);
 void __remove_memory(u64 start, u64 size);
 int offline_and_remove_memory(u64 start, u64 size);
@@ -327,11 +329,21 @@ static inline int remove_memory(u64 start, u64 size)
 	return -EBUSY;
 }
 
-static inline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-				struct zone *zone, struct memory_group *group)
+static inline int offline_pages_explained(unsigned long start_pfn,
+					  unsigned long nr_pages,
+					  struct zone *zone,
+					  struct memory_group *group,
+					  struct memory_offline_failure *why)
 {
 	return -EINVAL;
 }
 #endif /* CONFIG_MEMORY_HOTREMOVE */
+
+/* offline_pages_explained() for a caller that needs no explanation */
+static inline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+				struct zone *zone, struct memory_group *group)
+{
+	return offline_pages_explained(start_pfn, nr_pages, zone, group, NULL);
+}
 
 #endif /* __LINUX_MEMORY_HOTPLUG_H */

@@ -274,7 +274,7 @@ if want abi; then
 	code=mm/memory_hotplug_offline.c
 	guide=Documentation/admin-guide/mm/memory-hotplug.rst
 	scen=tools/testing/selftests/memory-hotplug/memhp_offline_reasons.sh
-	said=$(perl -0777 -ne 'while (/\breport_failure\((?!const)(.*?)\);/sg) {
+	said=$(perl -0777 -ne 'while (/\breport_failure\((?!const|struct)(.*?)\);/sg) {
 		my $a = $1; print "$1\n" while $a =~ /"([^"]*)"/g }' "$TOP/$code" | sort -u)
 	listed=$(awk '/^The reasons are/ { p = 1 } p && /^$/ { exit } p' "$TOP/$guide" |
 		tr '\n' ' ' | grep -oE '``[^`]+``' | tr -d '`' | grep ' ' | sort -u)

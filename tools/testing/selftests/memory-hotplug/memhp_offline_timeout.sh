@@ -8,8 +8,9 @@
 # plus a margin, and a QEMU device_del is answered busy (_OST 130) within
 # twice the bound plus a margin (the ACPI core tries each block's offline
 # twice) and the DIMM stays; the block stays online and Movable, and the
-# kernel log says why.  Set back to 0, an offline retries until SIGINT as
-# before; once the pipe is gone the block offlines and the DIMM ejects.
+# kernel log and the block's offline_failure say why.  Set back to 0, an
+# offline retries until SIGINT as before; once the pipe is gone the block
+# offlines and the DIMM ejects.
 #
 # memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
@@ -27,8 +28,11 @@ EJECT_MARGIN_MS=$((3000 * TIME_SCALE))
 # a SIGINT ends a bounded offline that the bound did not end
 GUARD_S=$(((BOUND_MS + MARGIN_MS) / 1000 + 5))
 
+# a test stopped half way leaves no bound to the tests after it
+test_cleanup() { [ ! -w $PARAM ] || echo 0 >$PARAM; }
+
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
@@ -61,6 +65,9 @@ check "the block is online and Movable again ($(state_of $new), $(zones_of $new)
 	eval '[ "$(state_of $new)" = online ] && [ "$(zones_of $new)" = Movable ]'
 check "the kernel log says the bound passed" \
 	eval 'kmsg_since | grep -q "offline_timeout_ms passed"'
+check "and so does memory$new/offline_failure ($(tr '\n' ' ' <$MEM/memory$new/offline_failure))" \
+	eval 'grep -qx "OFFLINE_REASON=offline_timeout_ms passed" $MEM/memory$new/offline_failure &&
+	      grep -qx "OFFLINE_ERRNO=-16" $MEM/memory$new/offline_failure'
 
 t0=$(now_ms)
 status=$(eject_answer d1)

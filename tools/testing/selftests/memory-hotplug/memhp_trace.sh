@@ -1,17 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The memory_hotplug trace events, read from tracefs as any tracer reads
-# them.  A DIMM goes through add, online, offline and remove: one event
-# each, with its range (the DIMM's, as QEMU places it), zone, node, memory
-# group (the ACPI device's, the same in every event), result 0 and a
-# duration.  Two refused offlines name the page that blocked them: a page
-# a pipe holds (vmsplice) in the DIMM, stopped by SIGINT - mhp_offline
-# with -EINTR, and mhp_offline_blocked at the very pfn the pipe pinned,
-# referenced more than once; and the top boot block, where the kernel put
-# its memory map at boot - mhp_offline with -EBUSY, and the page
-# isolation refused.  mem=1920M ends boot RAM on a block boundary, below
-# the firmware's reserved top of the 2 GiB: that block has no hole.
+# Why an offline failed, without the kernel log: the memory_hotplug trace
+# events, read from tracefs as any tracer reads them, and the block's
+# offline_failure file and "change" uevent.  A DIMM goes through add,
+# online, offline and remove: one event each, with its range (the DIMM's, as
+# QEMU places it), zone, node, memory group (the ACPI device's, the same in
+# every event), result 0 and a duration.  Two refused offlines name the page
+# that blocked them: a page a pipe holds (vmsplice) in the DIMM, stopped by
+# SIGINT - mhp_offline with -EINTR, and mhp_offline_blocked at the very pfn
+# the pipe pinned, referenced more than once; and the top boot block, where
+# the kernel put its memory map at boot - mhp_offline with -EBUSY, and the
+# page isolation refused.  Each time the block's offline_failure (root only)
+# names the errno, the reason and the same page as the event, and a change
+# uevent carries the errno and reason but no page; a successful offline
+# empties the file.  mem=1920M ends boot RAM on a block boundary, below the
+# firmware's reserved top of the 2 GiB: that block has no hole.
 #
 # memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
@@ -31,15 +35,30 @@ field() { sed -n "s/.* $1=\"\{0,1\}\([^ \"]*\).*/\1/p" <<<"$2"; }
 # hex_range FIRST LAST: "0xFIRST-0xLAST", as the events print a range
 hex_range() { printf '%#x-%#x' "$1" "$2"; }
 
+# failure_of BLOCK KEY: a line of memoryBLOCK/offline_failure, value only
+failure_of() { sed -n "s/^$2=//p" $MEM/memory$1/offline_failure; }
+# change_uevent BLOCK: the keys of the last change uevent of memoryBLOCK
+# that has an OFFLINE_ERRNO, one KEY=VALUE a line
+change_uevent()
+{
+	awk -v dev="/devices/system/memory/memory$1" '
+		/^KERNEL\[/ { if (hit) keep = rec; rec = ""; hit = 0; next }
+		/^DEVPATH=/ { path = substr($0, 9) }
+		/=/ { rec = rec $0 "\n" }
+		/^OFFLINE_ERRNO=/ { hit = path == dev }
+		END { if (hit) keep = rec; printf "%s", keep }' /tmp/uevents.prop
+}
+
 test_cleanup()
 {
+	[ -z "${PID_MONITOR-}" ] || kill $PID_MONITOR 2>/dev/null
 	[ -d $EV ] || return 0
 	echo 0 >$EV/enable
 	: >$TRACING/trace
 }
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 18
 
 [ -e $TRACING/trace ] || mount -t tracefs nodev $TRACING 2>/dev/null
 missing=
@@ -54,6 +73,8 @@ check "mhp_offline_blocked has fields pfn, reason, kind, flags, migratetype, ref
 		grep -q "field:.* $f;" $fmt || exit 1; done'
 : >$TRACING/trace
 echo 1 >$EV/enable
+udevadm monitor --kernel --property --subsystem-match=memory >/tmp/uevents.prop 2>&1 &
+PID_MONITOR=$!
 
 new=$(dimm_plug d1 128M) || { echo "Bail out! hot-add failed"; exit 1; }
 dimm_where d1 || { echo "Bail out! QEMU does not list d1"; exit 1; }
@@ -102,6 +123,20 @@ blocked_outside()
 	done < <(sed -n 's/.* mhp_offline_blocked: pfn=\(0x[0-9a-f]*\) .*/\1/p' $TRACING/trace)
 	echo "$n $out"
 }
+rep=$(tr '\n' ' ' <$MEM/memory$new/offline_failure)
+check "memory$new/offline_failure: -4, interrupted by a signal, the page the event named ($rep)" \
+	eval '[ "$(failure_of $new OFFLINE_ERRNO)" = -4 ] &&
+	      [ "$(failure_of $new OFFLINE_REASON)" = "interrupted by a signal" ] &&
+	      [ "$(failure_of $new OFFLINE_PFN)" = "$(field pfn "$blk")" ] &&
+	      [ "$(failure_of $new OFFLINE_PAGE)" = "$(field kind "$blk")" ]'
+check "offline_failure is for root only ($(stat -c %a $MEM/memory$new/offline_failure))" \
+	[ "$(stat -c %a $MEM/memory$new/offline_failure)" = 400 ]
+wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
+ev=$(change_uevent $new)
+check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
+	eval 'grep -qx "OFFLINE_ERRNO=-4" <<<"$ev" &&
+	      grep -qx "OFFLINE_REASON=interrupted by a signal" <<<"$ev" &&
+	      ! grep -q "OFFLINE_PFN" <<<"$ev"'
 read -r n out < <(blocked_outside $lo $hi)
 check "all $n mhp_offline_blocked events of this offline name a page of memory$new ($out do not)" \
 	eval '[ "$n" -gt 0 ] && [ "$out" = 0 ]'
@@ -123,6 +158,16 @@ check "mhp_offline_blocked: a page of memory$top that could not be isolated ($bl
 	eval 'p=$(field pfn "$blk"); [ -n "$p" ] &&
 	      [ $((p * 4096 / BLOCK_SIZE)) = $top ] &&
 	      grep -q "reason=\"could not be isolated\"" <<<"$blk"'
+rep=$(tr '\n' ' ' <$MEM/memory$top/offline_failure)
+check "memory$top/offline_failure: -16, could not be isolated, the event's page ($rep)" \
+	eval '[ "$(failure_of $top OFFLINE_ERRNO)" = -16 ] &&
+	      [ "$(failure_of $top OFFLINE_REASON)" = "pages could not be isolated" ] &&
+	      [ "$(failure_of $top OFFLINE_PFN)" = "$(field pfn "$blk")" ] &&
+	      [ "$(failure_of $top OFFLINE_PAGE)" = "$(field kind "$blk")" ]'
+wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
+check "a change uevent of memory$top: -16, pages could not be isolated" \
+	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
+	      change_uevent $top | grep -qx "OFFLINE_REASON=pages could not be isolated"'
 
 helper_finish pipe
 : >$TRACING/trace
@@ -130,6 +175,8 @@ online_blocks offline $new
 off=$(last mhp_offline)
 check "with the pipe gone the offline succeeds: mhp_offline says 0 ($off)" \
 	eval '[ "$(field ret "$off")" = 0 ] && [ "$(state_of $new)" = offline ]'
+check "and memory$new/offline_failure is empty again" \
+	[ -z "$(cat $MEM/memory$new/offline_failure)" ]
 dimm_unplug d1 || { echo "Bail out! eject of d1 failed"; exit 1; }
 rm=$(last mhp_remove)
 check "mhp_remove: the DIMM's range, node 0, the same group, 0 ($rm)" \
