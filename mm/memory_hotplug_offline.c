@@ -7,7 +7,7 @@
 /**
  * DOC: offlining a range of memory
  *
- * offline_pages() takes one memory block (minus its self-hosted memmap)
+ * offline_pages_explained() takes one memory block (minus its self-hosted memmap)
  * out of service:
  *
  * 1. checks: the range is System RAM without holes, in a single zone;
@@ -116,6 +116,7 @@ struct offline_op {
 	bool bounded;			/* offline_timeout_ms was set */
 	/* the caller's record of why it failed, or NULL; under @why_lock */
 	struct memory_offline_failure *why;
+	bool why_final;			/* @why names a page that cannot go */
 	spinlock_t why_lock;		/* the two halves of a sweep write @why */
 	/*
 	 * lru_cache_disable() is in force: taken by isolate() or evacuate()
@@ -134,7 +135,7 @@ struct offline_op {
 #define OFFLINE_MIGRATE_BATCH	4096
 
 /*
- * memory_hotplug.offline_timeout_ms: how long one offline_pages() may try
+ * memory_hotplug.offline_timeout_ms: how long one offline may try
  * to empty its range, in milliseconds; 0: no bound.  Read once when an
  * offline begins, so a change applies to the offlines that begin after it.
  * At most a day, which any HZ turns into jiffies without overflow.
@@ -258,30 +259,51 @@ static const char *page_kind_name(const struct page *page)
 	return page_ref_count(page) ? "kernel" : "free";
 }
 
-/* The map count of a page no reference holds: racy, but never a bug. */
+/*
+ * The map count of one page no reference holds, read once: racy, but
+ * never through a folio that may be split or freed meanwhile.
+ */
 static int unheld_mapcount(const struct page *page)
 {
-	int count = atomic_read(&page->_mapcount) + 1;
+	unsigned int count = atomic_read(&page->_mapcount) + 1;
 
-	return page_has_type(page) ? 0 : count;
+	return page_mapcount_is_type(count) ? 0 : count;
 }
 
 /*
  * @page kept the offline from finishing: tell the tracer, and the caller's
- * record (the last such page wins).  @mapcount: read by the caller, which
- * knows whether it holds the page.
+ * record.  A @final page (isolation refused it, or it cannot move) stays
+ * in the record; otherwise the last page that failed to migrate does.
+ * @mapcount: read by the caller, which knows whether it holds the page.
+ * Under @why_lock, so that the event and the record name the same page
+ * as the same kind even when both halves of a sweep get here.
  */
 static void blocked(struct offline_op *op, const struct page *page,
-		    const char *reason, int mapcount)
+		    const char *reason, int mapcount, bool final)
 {
-	if (trace_mhp_offline_blocked_enabled())
-		trace_mhp_offline_blocked(page, reason, page_kind_name(page),
-					  mapcount);
+	const char *kind;
+
+	if (!op->why && !trace_mhp_offline_blocked_enabled())
+		return;
+	kind = page_kind_name(page);
+	spin_lock(&op->why_lock);
+	trace_mhp_offline_blocked(page, reason, kind, mapcount);
+	if (op->why && (final || !op->why_final)) {
+		op->why->pfn = page_to_pfn(page);
+		op->why->page_kind = kind;
+		op->why_final = final;
+	}
+	spin_unlock(&op->why_lock);
+}
+
+/* A failure that no page explains: drop the page a pass named before. */
+static void no_blocker(struct offline_op *op)
+{
 	if (!op->why)
 		return;
 	spin_lock(&op->why_lock);
-	op->why->pfn = page_to_pfn(page);
-	op->why->page_kind = page_kind_name(page);
+	op->why->page_kind = NULL;
+	op->why->pfn = 0;
 	spin_unlock(&op->why_lock);
 }
 
@@ -505,7 +527,7 @@ static void migrate_list(struct list_head *list, struct offline_op *op)
 
 		blocked(op, &left->page, ret == -ENOMEM ?
 			"no memory to migrate to" : "did not migrate",
-			folio_mapcount(left));
+			folio_mapcount(left), false);
 	}
 	if (ret == -ENOMEM && __ratelimit(&offline_rs))
 		pr_info("offline: no free memory to migrate to on nodes %*pbl, first pfn %#lx\n",
@@ -554,7 +576,7 @@ static int migrate_pfns(struct offline_op *op, unsigned long start,
 		switch (classify(pfn_to_page(pfn), &span)) {
 		case PAGE_STUCK:
 			blocked(op, pfn_to_page(pfn), "cannot move",
-				unheld_mapcount(pfn_to_page(pfn)));
+				unheld_mapcount(pfn_to_page(pfn)), true);
 			ret = -EBUSY;
 			span = 1;
 			continue;
@@ -697,14 +719,15 @@ static noinline int evacuate(struct offline_op *op)
 	int ret;
 
 	while (sweep || test_pages_isolated(op->start, op->end, MEMORY_OFFLINE)) {
+		/* a sweep forced by poison has not seen the range yet */
+		bool forced = sweep;
+
 		sweep = false;
 		if (signal_pending(current)) {
 			report_failure(op, "interrupted by a signal", -EINTR);
 			return -EINTR;
 		}
-		/* a forced sweep (poison) may find the range empty already */
-		if (expired(op) &&
-		    test_pages_isolated(op->start, op->end, MEMORY_OFFLINE))
+		if (expired(op) && !forced)
 			goto timed_out;
 		/* pages in use: per-CPU LRU caches must not hide any of them */
 		if (!op->lru_cache_off) {
@@ -713,14 +736,19 @@ static noinline int evacuate(struct offline_op *op)
 		}
 		ret = dissolve_free_huge(op);
 		if (ret) {
+			no_blocker(op);
 			report_failure(op, "a free hugetlb page cannot be dissolved",
 				       ret);
 			return ret;
 		}
 		ret = migrate_range(op);
-		/* the sweep may have emptied the range: the loop tells */
-		if (ret == -ETIMEDOUT && op->bounded)
-			continue;
+		/* time ran out, maybe right after the sweep emptied the range */
+		if (ret == -ETIMEDOUT) {
+			if (!test_pages_isolated(op->start, op->end,
+						 MEMORY_OFFLINE))
+				return 0;
+			goto timed_out;
+		}
 		if (ret) {
 			report_failure(op, ret == -EINTR ?
 				       "interrupted by a signal" :
@@ -763,9 +791,10 @@ static int isolate_range(struct offline_op *op, int report)
  * applies: a CMA pageblock, a reserved page, and outside ZONE_MOVABLE a
  * slab page, a large folio neither on an LRU nor movable, or a referenced
  * page that is none of LRU, movable, poisoned or a driver's offline page.
- * Read without a reference and with allocations going on: a hint for the
- * report, not a decision.  A hugetlb page counts as movable here, since
- * its size would be read from a folio no one holds.
+ * Read without a reference: a hint for the report, not a decision.  A
+ * hugetlb page counts as movable here, since its size would be read from
+ * a folio no one holds, and a pageblock someone else isolated meanwhile
+ * (alloc_contig_range()) names no page.
  */
 static bool refused_by_isolation(const struct offline_op *op,
 				 struct page *page)
@@ -795,7 +824,7 @@ static void blocked_isolation(struct offline_op *op)
 		page = pfn_to_page(pfn);
 		if (refused_by_isolation(op, page)) {
 			blocked(op, page, "could not be isolated",
-				unheld_mapcount(page));
+				unheld_mapcount(page), true);
 			return;
 		}
 		if (!(pfn % PAGES_PER_SECTION))
@@ -925,7 +954,8 @@ undo_isolation:
  * @nr_pages: number of pages; the range ends on a section boundary.
  * @zone: the zone the whole range is in.
  * @group: the block's memory group, or NULL.
- * @why: filled with why the offline failed (zeroed on success), or NULL.
+ * @why: filled with why the offline failed, all zero after a success; or
+ *	NULL.
  *
  * Context: Process context, mem_hotplug_lock held for writing, under the
  * device hotplug lock.  May take long while pages migrate; any signal
@@ -961,6 +991,9 @@ noinline int offline_pages_explained(unsigned long start_pfn,
 		ret = -EINVAL;
 	else
 		ret = offline_steps(&op, group);
+	/* pages that failed a pass but moved in the end explain nothing */
+	if (!ret && why)
+		*why = (struct memory_offline_failure){};
 	trace_mhp_offline(start_pfn, nr_pages, zone, group ? group->id : -1,
 			  ret, ktime_get_ns() - t0);
 	return ret;

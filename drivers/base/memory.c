@@ -15,7 +15,8 @@
  * notifier chain and memory groups.  It never touches pages: onlining and
  * offlining a block is delegated to mm/: zone_for_pfn_range() in
  * memory_hotplug_zone.c, online_pages() and the memmap_on_memory helpers in
- * memory_hotplug_online.c, offline_pages() in memory_hotplug_offline.c.
+ * memory_hotplug_online.c, offline_pages_explained() in
+ * memory_hotplug_offline.c.
  * The node links belong to drivers/base/node.c.
  *
  * Transitions.  A block is MEM_ONLINE, MEM_OFFLINE, or MEM_GOING_OFFLINE
@@ -24,8 +25,9 @@
  * so it holds the device hotplug lock and the block's device lock, and user
  * space sees "online"/"offline" uevents.  A sysfs "state" write picks the
  * online type for that one request.  A failed offline is kept in the block
- * (``offline_failure``, root only: it names a physical page) and announced
- * with a "change" uevent carrying the errno and reason, but not the page.
+ * (``offline_errno``, ``offline_reason``, ``offline_page`` and, root only
+ * since it is a physical address, ``offline_pfn``) and announced with a
+ * "change" uevent carrying the errno and reason, but not the page.
  *
  * Data structures and their cost (n = number of blocks):
  *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
@@ -101,8 +103,10 @@ static DEFINE_XARRAY(memory_blocks);
 static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 #define MEMORY_GROUP_DYNAMIC	XA_MARK_1
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
 /* Protects memory_block.offline_failure of every block. */
 static DEFINE_SPINLOCK(offline_failure_lock);
+#endif
 
 /* Subscribers to block events, highest priority first. */
 static BLOCKING_NOTIFIER_HEAD(memory_chain);
@@ -483,6 +487,7 @@ static noinline int memory_block_offline(struct memory_block *mem,
 }
 ALLOW_ERROR_INJECTION(memory_block_offline, ERRNO);
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
 /*
  * Keep @why as the block's last offline failure (an offline that failed
  * before offline_pages_explained() looked at the pages left @why empty and
@@ -508,6 +513,12 @@ static void offline_failure_set(struct memory_block *mem,
 	}
 	kobject_uevent_env(&mem->dev.kobj, KOBJ_CHANGE, envp);
 }
+#else
+static void offline_failure_set(struct memory_block *mem,
+				const struct memory_offline_failure *why)
+{
+}
+#endif
 
 /* bus_type.online: called by device_online() with the device locked. */
 static int memory_subsys_online(struct device *dev)
@@ -675,38 +686,65 @@ static ssize_t valid_zones_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(valid_zones);
 
-/*
- * Why the last offline failed, as KEY=VALUE lines (the keys of the change
- * uevent, plus the page); empty when it did not.
- */
-static ssize_t offline_failure_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
+/* A copy of the block's last offline failure, taken under its lock. */
+static struct memory_offline_failure offline_failure_of(struct device *dev)
 {
-	struct memory_block *mem = to_memory_block(dev);
 	struct memory_offline_failure f;
-	int len;
 
 	spin_lock(&offline_failure_lock);
-	f = mem->offline_failure;
+	f = to_memory_block(dev)->offline_failure;
 	spin_unlock(&offline_failure_lock);
-	if (!f.err)
-		return 0;
-	len = sysfs_emit(buf, "OFFLINE_ERRNO=%d\n", f.err);
-	if (f.reason)
-		len += sysfs_emit_at(buf, len, "OFFLINE_REASON=%s\n", f.reason);
-	if (f.page_kind)
-		len += sysfs_emit_at(buf, len, "OFFLINE_PFN=%#lx\nOFFLINE_PAGE=%s\n",
-				     f.pfn, f.page_kind);
-	return len;
+	return f;
 }
-static DEVICE_ATTR_ADMIN_RO(offline_failure);
+
+/*
+ * Why the block's last offline failed, one value per file: the errno (0
+ * when it did not fail), the reason and the page (empty when there is
+ * none).  The pfn is for root only: it is a physical address.
+ */
+static ssize_t offline_errno_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return emit_decimal(buf, offline_failure_of(dev).err);
+}
+static DEVICE_ATTR_RO(offline_errno);
+
+static ssize_t offline_reason_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct memory_offline_failure f = offline_failure_of(dev);
+
+	return f.reason ? sysfs_emit(buf, "%s\n", f.reason) : 0;
+}
+static DEVICE_ATTR_RO(offline_reason);
+
+static ssize_t offline_pfn_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct memory_offline_failure f = offline_failure_of(dev);
+
+	return f.page_kind ? sysfs_emit(buf, "%#lx\n", f.pfn) : 0;
+}
+static DEVICE_ATTR_ADMIN_RO(offline_pfn);
+
+static ssize_t offline_page_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct memory_offline_failure f = offline_failure_of(dev);
+
+	return f.page_kind ? sysfs_emit(buf, "%s\n", f.page_kind) : 0;
+}
+static DEVICE_ATTR_RO(offline_page);
 #endif
 
 static struct attribute *memory_block_attrs[] = {
 	&dev_attr_state.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
-	&dev_attr_offline_failure.attr,
+	&dev_attr_offline_errno.attr,
+	&dev_attr_offline_reason.attr,
+	&dev_attr_offline_pfn.attr,
+	&dev_attr_offline_page.attr,
 #endif
 	&dev_attr_phys_index.attr,
 	&dev_attr_phys_device.attr,

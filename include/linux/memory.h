@@ -84,11 +84,13 @@ struct memory_group {
  *	last offline succeeded.
  * @reason: what stopped it, a string constant (the kernel log line says
  *	the same); NULL while @err is 0.
- * @pfn: the last page that kept the offline from finishing; meaningful
- *	only when @page_kind is set.
+ * @pfn: the page that kept the offline from finishing: one isolation
+ *	refused or one that cannot move if there was such a page, else the
+ *	last one that failed to migrate (also when a signal or the timeout
+ *	then ended the offline); meaningful only when @page_kind is set.
  * @page_kind: what that page was ("anon", "slab", "reserved", ...), a
- *	string constant, or NULL when no page was to blame (a signal, a
- *	subscriber's veto, holes).
+ *	string constant, or NULL when no page was to blame (a subscriber's
+ *	veto, holes, a hugetlb page that could not be dissolved).
  */
 struct memory_offline_failure {
 	int err;
@@ -121,7 +123,7 @@ struct memory_offline_failure {
  * @group_next: entry in @group's memory_blocks list.
  * @nr_hwpoison: hardware-poisoned pages in the block.
  * @offline_failure: why the block's last offline failed; written by the
- *	offline (device lock held), read by its sysfs file, both under a
+ *	offline (device lock held), read by its sysfs files, both under a
  *	lock of drivers/base/memory.c.
  * @rcu: defers the free of the block by an RCU grace period after its
  *	last reference is gone, so lookups need no lock (see
@@ -140,7 +142,9 @@ struct memory_block {
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
 	atomic_long_t nr_hwpoison;
 #endif
+#ifdef CONFIG_MEMORY_HOTREMOVE
 	struct memory_offline_failure offline_failure;
+#endif
 	struct rcu_head rcu;
 };
 

@@ -3,19 +3,20 @@
 #
 # Why an offline failed, without the kernel log: the memory_hotplug trace
 # events, read from tracefs as any tracer reads them, and the block's
-# offline_failure file and "change" uevent.  A DIMM goes through add,
-# online, offline and remove: one event each, with its range (the DIMM's, as
-# QEMU places it), zone, node, memory group (the ACPI device's, the same in
-# every event), result 0 and a duration.  Two refused offlines name the page
-# that blocked them: a page a pipe holds (vmsplice) in the DIMM, stopped by
+# offline_* files and "change" uevent.  A DIMM goes through add, online,
+# offline and remove: one event each, with its range (the DIMM's, as QEMU
+# places it), zone, node, memory group (the ACPI device's, the same in every
+# event), result 0 and a duration.  Two refused offlines name the page that
+# blocked them: a page a pipe holds (vmsplice) in the DIMM, stopped by
 # SIGINT - mhp_offline with -EINTR, and mhp_offline_blocked at the very pfn
 # the pipe pinned, referenced more than once; and the top boot block, where
 # the kernel put its memory map at boot - mhp_offline with -EBUSY, and the
-# page isolation refused.  Each time the block's offline_failure (root only)
-# names the errno, the reason and the same page as the event, and a change
-# uevent carries the errno and reason but no page; a successful offline
-# empties the file.  mem=1920M ends boot RAM on a block boundary, below the
-# firmware's reserved top of the 2 GiB: that block has no hole.
+# page isolation refused.  Each time the block's offline_errno,
+# offline_reason, offline_page and offline_pfn (root only) name the errno,
+# the reason and the same page as the event, and a change uevent carries the
+# errno and reason but no page; a successful offline resets them.  mem=1920M
+# ends boot RAM on a block boundary, below the firmware's reserved top of
+# the 2 GiB: that block has no hole.
 #
 # memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
@@ -35,8 +36,10 @@ field() { sed -n "s/.* $1=\"\{0,1\}\([^ \"]*\).*/\1/p" <<<"$2"; }
 # hex_range FIRST LAST: "0xFIRST-0xLAST", as the events print a range
 hex_range() { printf '%#x-%#x' "$1" "$2"; }
 
-# failure_of BLOCK KEY: a line of memoryBLOCK/offline_failure, value only
-failure_of() { sed -n "s/^$2=//p" $MEM/memory$1/offline_failure; }
+# failure_of BLOCK WHAT: memoryBLOCK/offline_WHAT (errno, reason, page, pfn)
+failure_of() { cat $MEM/memory$1/offline_$2; }
+# failure_line BLOCK: the four on one line
+failure_line() { echo $(for f in errno reason page pfn; do failure_of $1 $f; done); }
 # change_uevent BLOCK: the keys of the last change uevent of memoryBLOCK
 # that has an OFFLINE_ERRNO, one KEY=VALUE a line
 change_uevent()
@@ -123,14 +126,13 @@ blocked_outside()
 	done < <(sed -n 's/.* mhp_offline_blocked: pfn=\(0x[0-9a-f]*\) .*/\1/p' $TRACING/trace)
 	echo "$n $out"
 }
-rep=$(tr '\n' ' ' <$MEM/memory$new/offline_failure)
-check "memory$new/offline_failure: -4, interrupted by a signal, the page the event named ($rep)" \
-	eval '[ "$(failure_of $new OFFLINE_ERRNO)" = -4 ] &&
-	      [ "$(failure_of $new OFFLINE_REASON)" = "interrupted by a signal" ] &&
-	      [ "$(failure_of $new OFFLINE_PFN)" = "$(field pfn "$blk")" ] &&
-	      [ "$(failure_of $new OFFLINE_PAGE)" = "$(field kind "$blk")" ]'
-check "offline_failure is for root only ($(stat -c %a $MEM/memory$new/offline_failure))" \
-	[ "$(stat -c %a $MEM/memory$new/offline_failure)" = 400 ]
+check "memory$new: -4, interrupted by a signal, the page the event named ($(failure_line $new))" \
+	eval '[ "$(failure_of $new errno)" = -4 ] &&
+	      [ "$(failure_of $new reason)" = "interrupted by a signal" ] &&
+	      [ "$(failure_of $new pfn)" = "$(field pfn "$blk")" ] &&
+	      [ "$(failure_of $new page)" = "$(field kind "$blk")" ]'
+modes=$(stat -c %a $MEM/memory$new/offline_{errno,reason,page,pfn} | xargs)
+check "offline_pfn is for root only, the others for all ($modes)" [ "$modes" = "444 444 444 400" ]
 wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
 ev=$(change_uevent $new)
 check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
@@ -158,12 +160,11 @@ check "mhp_offline_blocked: a page of memory$top that could not be isolated ($bl
 	eval 'p=$(field pfn "$blk"); [ -n "$p" ] &&
 	      [ $((p * 4096 / BLOCK_SIZE)) = $top ] &&
 	      grep -q "reason=\"could not be isolated\"" <<<"$blk"'
-rep=$(tr '\n' ' ' <$MEM/memory$top/offline_failure)
-check "memory$top/offline_failure: -16, could not be isolated, the event's page ($rep)" \
-	eval '[ "$(failure_of $top OFFLINE_ERRNO)" = -16 ] &&
-	      [ "$(failure_of $top OFFLINE_REASON)" = "pages could not be isolated" ] &&
-	      [ "$(failure_of $top OFFLINE_PFN)" = "$(field pfn "$blk")" ] &&
-	      [ "$(failure_of $top OFFLINE_PAGE)" = "$(field kind "$blk")" ]'
+check "memory$top: -16, could not be isolated, the event's page ($(failure_line $top))" \
+	eval '[ "$(failure_of $top errno)" = -16 ] &&
+	      [ "$(failure_of $top reason)" = "pages could not be isolated" ] &&
+	      [ "$(failure_of $top pfn)" = "$(field pfn "$blk")" ] &&
+	      [ "$(failure_of $top page)" = "$(field kind "$blk")" ]'
 wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
 check "a change uevent of memory$top: -16, pages could not be isolated" \
 	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
@@ -175,8 +176,8 @@ online_blocks offline $new
 off=$(last mhp_offline)
 check "with the pipe gone the offline succeeds: mhp_offline says 0 ($off)" \
 	eval '[ "$(field ret "$off")" = 0 ] && [ "$(state_of $new)" = offline ]'
-check "and memory$new/offline_failure is empty again" \
-	[ -z "$(cat $MEM/memory$new/offline_failure)" ]
+check "and memory$new's offline failure is cleared: 0, nothing else ($(failure_line $new))" \
+	[ "$(failure_line $new)" = 0 ]
 dimm_unplug d1 || { echo "Bail out! eject of d1 failed"; exit 1; }
 rm=$(last mhp_remove)
 check "mhp_remove: the DIMM's range, node 0, the same group, 0 ($rm)" \
