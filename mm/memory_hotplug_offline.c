@@ -7,8 +7,8 @@
 /**
  * DOC: offlining a range of memory
  *
- * offline_pages_explained() takes one memory block (minus its self-hosted memmap)
- * out of service:
+ * offline_pages_explained() takes one memory block (minus its self-hosted
+ * memmap) out of service:
  *
  * 1. checks: the range is System RAM without holes, in a single zone;
  * 2. the zone's per-CPU page lists are drained and bypassed, and every
@@ -45,9 +45,9 @@
  * sent it), and one in step 3 or 4 then puts the pageblocks back and
  * turns the per-CPU lists on again.  The step that fails says why, in one
  * rate-limited line (a failure injected with fail_function skips the
- * step, and so its line), in the caller's record (the block's
- * offline_failure file) and, with the page that blocked it when one did,
- * in the mhp_offline_blocked trace event.
+ * step, and so its line), and in the caller's record (the block's
+ * offline_errno, offline_reason, offline_page and offline_pfn files); the
+ * pages that blocked it go to the mhp_offline_blocked trace event.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the
@@ -304,6 +304,7 @@ static void no_blocker(struct offline_op *op)
 	spin_lock(&op->why_lock);
 	op->why->page_kind = NULL;
 	op->why->pfn = 0;
+	op->why_final = false;
 	spin_unlock(&op->why_lock);
 }
 
@@ -742,9 +743,14 @@ static noinline int evacuate(struct offline_op *op)
 			return ret;
 		}
 		ret = migrate_range(op);
-		/* time ran out, maybe right after the sweep emptied the range */
+		/*
+		 * Time ran out, maybe right after the sweep emptied the range.
+		 * A poisoned page counts as gone, yet may be mapped in the part
+		 * the sweep did not reach: with poison about, time out anyway.
+		 */
 		if (ret == -ETIMEDOUT) {
-			if (!test_pages_isolated(op->start, op->end,
+			if (!poison_seen() &&
+			    !test_pages_isolated(op->start, op->end,
 						 MEMORY_OFFLINE))
 				return 0;
 			goto timed_out;

@@ -514,8 +514,8 @@ static void offline_failure_set(struct memory_block *mem,
 	kobject_uevent_env(&mem->dev.kobj, KOBJ_CHANGE, envp);
 }
 #else
-static void offline_failure_set(struct memory_block *mem,
-				const struct memory_offline_failure *why)
+static inline void offline_failure_set(struct memory_block *mem,
+				       const struct memory_offline_failure *why)
 {
 }
 #endif
@@ -723,7 +723,7 @@ static ssize_t offline_pfn_show(struct device *dev,
 {
 	struct memory_offline_failure f = offline_failure_of(dev);
 
-	return f.page_kind ? sysfs_emit(buf, "%#lx\n", f.pfn) : 0;
+	return f.page_kind ? sysfs_emit(buf, "0x%lx\n", f.pfn) : 0;
 }
 static DEVICE_ATTR_ADMIN_RO(offline_pfn);
 

@@ -7,7 +7,8 @@
  *    add and remove physical ranges: add_memory() and friends,
  *    remove_memory(), offline_and_remove_memory();
  *  - drivers/base/memory.c onlines and offlines blocks: online_pages(),
- *    offline_pages_explained(), zone_for_pfn_range() and the memmap_on_memory helpers;
+ *    offline_pages_explained(), zone_for_pfn_range() and the
+ *    memmap_on_memory helpers;
  *  - architectures implement arch_add_memory()/arch_remove_memory() on top
  *    of __add_pages()/__remove_pages();
  *  - the rest of mm reads: pfn_to_online_page(), get_online_mems(), the

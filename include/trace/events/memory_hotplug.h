@@ -154,7 +154,7 @@ TRACE_EVENT(mhp_offline_blocked,
 		__assign_str(kind);
 	),
 
-	TP_printk("pfn=%#lx reason=\"%s\" kind=%s flags=%s migratetype=%d refcount=%d mapcount=%d",
+	TP_printk("pfn=0x%lx reason=\"%s\" kind=%s flags=%s migratetype=%d refcount=%d mapcount=%d",
 		  __entry->pfn, __get_str(reason), __get_str(kind),
 		  show_page_flags(__entry->flags & PAGEFLAGS_MASK),
 		  __entry->migratetype, __entry->refcount, __entry->mapcount)
