@@ -7,8 +7,8 @@
 /**
  * DOC: offlining a range of memory
  *
- * offline_pages_explained() takes one memory block (minus its self-hosted
- * memmap) out of service:
+ * offline_pages() takes one memory block (minus its self-hosted memmap)
+ * out of service:
  *
  * 1. checks: the range is System RAM without holes, in a single zone;
  * 2. the zone's per-CPU page lists are drained and bypassed, and every
@@ -45,9 +45,9 @@
  * sent it), and one in step 3 or 4 then puts the pageblocks back and
  * turns the per-CPU lists on again.  The step that fails says why, in one
  * rate-limited line (a failure injected with fail_function skips the
- * step, and so its line), and in the caller's record (the block's
- * offline_errno, offline_reason, offline_page and offline_pfn files); the
- * pages that blocked it go to the mhp_offline_blocked trace event.
+ * step, and so its line), and in the block's record (its offline_errno,
+ * offline_reason, offline_page and offline_pfn files); the pages that
+ * blocked it go to the mhp_offline_blocked trace event.
  *
  * Cost: empty memory - the common case for unplug - isolates at the first
  * try and is recognised by one walk over the buddy free lists of the
@@ -61,8 +61,8 @@
  * on a worker on another CPU, so two CPUs copy at once; a signal waits
  * for at most one batch on each CPU.
  *
- * Context: drivers/base/memory.c calls offline_pages_explained() under
- * the device hotplug lock with mem_hotplug_lock held for writing.
+ * Context: drivers/base/memory.c calls offline_pages() under the device
+ * hotplug lock with mem_hotplug_lock held for writing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -104,7 +104,7 @@ struct offline_targets {
 	nodemask_t then;
 };
 
-/* One offline_pages_explained() call. */
+/* One offline_pages() call. */
 struct offline_op {
 	unsigned long start;		/* first pfn */
 	unsigned long end;		/* pfn after the last */
@@ -114,8 +114,8 @@ struct offline_op {
 	struct task_struct *writer;	/* who asked; its signal ends it */
 	unsigned long deadline;		/* in jiffies, when @bounded */
 	bool bounded;			/* offline_timeout_ms was set */
-	/* the caller's record of why it failed, or NULL; under @why_lock */
-	struct memory_offline_failure *why;
+	/* why it failed, for the block's record; under @why_lock */
+	struct memory_offline_failure why;
 	bool why_final;			/* @why names a page that cannot go */
 	spinlock_t why_lock;		/* the two halves of a sweep write @why */
 	/*
@@ -168,18 +168,16 @@ static DEFINE_RATELIMIT_STATE(offline_rs, DEFAULT_RATELIMIT_INTERVAL,
 /*
  * The line a failed offline logs: the range, why, the errno.  Rate
  * limited, one limit for every reason.  A block that is offline already or
- * has no single zone is refused before offline_pages_explained() and logs
- * nothing.  The caller's record, if any, gets the reason and errno.
+ * has no single zone is refused before offline_pages() and logs nothing.
+ * The block's record gets the reason and errno.
  */
 static void report_failure(struct offline_op *op, const char *why, int ret)
 {
 	pr_info_ratelimited("offline of [mem %#010llx-%#010llx] failed: %s (%d)\n",
 			    PFN_PHYS(op->start), PFN_PHYS(op->end) - 1, why, ret);
-	if (!op->why)
-		return;
 	spin_lock(&op->why_lock);
-	op->why->err = ret;
-	op->why->reason = why;
+	op->why.err = ret;
+	op->why.reason = why;
 	spin_unlock(&op->why_lock);
 }
 
@@ -283,14 +281,12 @@ static void blocked(struct offline_op *op, const struct page *page,
 {
 	const char *kind;
 
-	if (!op->why && !trace_mhp_offline_blocked_enabled())
-		return;
 	kind = page_kind_name(page);
 	spin_lock(&op->why_lock);
 	trace_mhp_offline_blocked(page, reason, kind, mapcount);
-	if (op->why && (final || !op->why_final)) {
-		op->why->pfn = page_to_pfn(page);
-		op->why->page_kind = kind;
+	if (final || !op->why_final) {
+		op->why.pfn = page_to_pfn(page);
+		op->why.page_kind = kind;
 		op->why_final = final;
 	}
 	spin_unlock(&op->why_lock);
@@ -299,11 +295,9 @@ static void blocked(struct offline_op *op, const struct page *page,
 /* A failure that no page explains: drop the page a pass named before. */
 static void no_blocker(struct offline_op *op)
 {
-	if (!op->why)
-		return;
 	spin_lock(&op->why_lock);
-	op->why->page_kind = NULL;
-	op->why->pfn = 0;
+	op->why.page_kind = NULL;
+	op->why.pfn = 0;
 	op->why_final = false;
 	spin_unlock(&op->why_lock);
 }
@@ -824,8 +818,6 @@ static void blocked_isolation(struct offline_op *op)
 	unsigned long pfn;
 	struct page *page;
 
-	if (!op->why && !trace_mhp_offline_blocked_enabled())
-		return;
 	for (pfn = op->start; pfn < op->end; pfn++) {
 		page = pfn_to_page(pfn);
 		if (refused_by_isolation(op, page)) {
@@ -955,13 +947,14 @@ undo_isolation:
 }
 
 /**
- * offline_pages_explained() - take a range of a memory block offline
+ * offline_pages() - take a range of a memory block offline
  * @start_pfn: first pfn; pageblock aligned.
  * @nr_pages: number of pages; the range ends on a section boundary.
  * @zone: the zone the whole range is in.
  * @group: the block's memory group, or NULL.
- * @why: filled with why the offline failed, all zero after a success; or
- *	NULL.
+ *
+ * Why it failed (or that it did not) goes to the block's record through
+ * memory_block_explain_offline().
  *
  * Context: Process context, mem_hotplug_lock held for writing, under the
  * device hotplug lock.  May take long while pages migrate; any signal
@@ -971,10 +964,8 @@ undo_isolation:
  * offline_timeout_ms passed; -EINTR on a signal; or a MEM_GOING_OFFLINE
  * veto.  On failure the range is online as before.
  */
-noinline int offline_pages_explained(unsigned long start_pfn,
-				     unsigned long nr_pages, struct zone *zone,
-				     struct memory_group *group,
-				     struct memory_offline_failure *why)
+noinline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+			   struct zone *zone, struct memory_group *group)
 {
 	unsigned int timeout_ms = READ_ONCE(offline_timeout_ms);
 	struct offline_op op = {
@@ -983,25 +974,23 @@ noinline int offline_pages_explained(unsigned long start_pfn,
 		.writer = current,
 		.deadline = jiffies + msecs_to_jiffies(timeout_ms),
 		.bounded = timeout_ms != 0,
-		.why = why,
 	};
 	u64 t0 = ktime_get_ns();
 	int ret;
 
 	mem_hotplug_assert_held();
 	spin_lock_init(&op.why_lock);
-	if (why)
-		*why = (struct memory_offline_failure){};
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
 			 !IS_ALIGNED(op.end, PAGES_PER_SECTION)))
 		ret = -EINVAL;
 	else
 		ret = offline_steps(&op, group);
 	/* pages that failed a pass but moved in the end explain nothing */
-	if (!ret && why)
-		*why = (struct memory_offline_failure){};
+	if (!ret)
+		op.why = (struct memory_offline_failure){};
+	memory_block_explain_offline(start_pfn, &op.why);
 	trace_mhp_offline(start_pfn, nr_pages, zone, group ? group->id : -1,
 			  ret, ktime_get_ns() - t0);
 	return ret;
 }
-ALLOW_ERROR_INJECTION(offline_pages_explained, ERRNO);
+ALLOW_ERROR_INJECTION(offline_pages, ERRNO);

@@ -15,7 +15,7 @@
  * notifier chain and memory groups.  It never touches pages: onlining and
  * offlining a block is delegated to mm/: zone_for_pfn_range() in
  * memory_hotplug_zone.c, online_pages() and the memmap_on_memory helpers in
- * memory_hotplug_online.c, offline_pages_explained() in
+ * memory_hotplug_online.c, offline_pages() in
  * memory_hotplug_offline.c.
  * The node links belong to drivers/base/node.c.
  *
@@ -426,13 +426,49 @@ finish_offline:
 	return ret;
 }
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
+/*
+ * Where offline_pages() explains the offline of @mem that is starting, or
+ * NULL once it is over; the caller holds mem_hotplug_lock for writing.
+ */
+static void set_offline_why(struct memory_block *mem,
+			    struct memory_offline_failure *why)
+{
+	mem->offline_why = why;
+}
+
+/**
+ * memory_block_explain_offline() - tell a block why its offline failed
+ * @start_pfn: first pfn of the range offline_pages() was asked to take.
+ * @why: the errno, reason and blocking page; all zero after a success.
+ *
+ * The block's offline (memory_block_offline()) keeps @why and turns it
+ * into the block's record and change uevent once it is over.  A range
+ * offlined by anyone else has no one waiting for an answer.
+ *
+ * Context: offline_pages(), with mem_hotplug_lock held for writing.
+ */
+void memory_block_explain_offline(unsigned long start_pfn,
+				  const struct memory_offline_failure *why)
+{
+	struct memory_block *mem;
+
+	mem = xa_load(&memory_blocks, pfn_to_block_id(start_pfn));
+	if (mem && mem->offline_why)
+		*mem->offline_why = *why;
+}
+#else
+static inline void set_offline_why(struct memory_block *mem,
+				   struct memory_offline_failure *why)
+{
+}
+#endif
+
 /*
  * Offline @mem, whose pages all sit in mem->zone; mem_hotplug_lock held for
- * writing (memory_block_offline() takes it; offline_pages_explained()
- * asserts it).  @why says why it failed.
+ * writing (memory_block_offline() takes it; offline_pages() asserts it).
  */
-static int __memory_block_offline(struct memory_block *mem,
-				  struct memory_offline_failure *why)
+static int __memory_block_offline(struct memory_block *mem)
 {
 	struct block_span span = span_of(mem);
 	struct memory_notify arg = span_notify(&span);
@@ -442,8 +478,7 @@ static int __memory_block_offline(struct memory_block *mem,
 	/* the memmap pages leave the zone first, so it can shrink to empty */
 	if (span.nr_vmemmap)
 		adjust_present_page_count(first, mem->group, -span.nr_vmemmap);
-	ret = offline_pages_explained(arg.start_pfn, arg.nr_pages, mem->zone,
-				      mem->group, why);
+	ret = offline_pages(arg.start_pfn, arg.nr_pages, mem->zone, mem->group);
 	if (ret)
 		goto restore_present_count;
 	if (span.nr_vmemmap)
@@ -481,7 +516,9 @@ static noinline int memory_block_offline(struct memory_block *mem,
 	if (!mem->zone)
 		return -EINVAL;
 	mem_hotplug_begin();
-	ret = __memory_block_offline(mem, why);
+	set_offline_why(mem, why);
+	ret = __memory_block_offline(mem);
+	set_offline_why(mem, NULL);
 	mem_hotplug_done();
 	return ret;
 }
@@ -490,8 +527,8 @@ ALLOW_ERROR_INJECTION(memory_block_offline, ERRNO);
 #ifdef CONFIG_MEMORY_HOTREMOVE
 /*
  * Keep @why as the block's last offline failure (an offline that failed
- * before offline_pages_explained() looked at the pages left @why empty and
- * clears it too), and on a failure tell user space.  The uevent carries
+ * before offline_pages() looked at the pages left @why empty and clears it
+ * too), and on a failure tell user space.  The uevent carries
  * the errno and the reason, not the page: any process may listen to
  * uevents, and a pfn is a physical address.
  */

@@ -125,6 +125,9 @@ struct memory_offline_failure {
  * @offline_failure: why the block's last offline failed; written by the
  *	offline (device lock held), read by its sysfs files, both under a
  *	lock of drivers/base/memory.c.
+ * @offline_why: where offline_pages() explains the offline in progress, or
+ *	NULL; set and cleared by that offline under mem_hotplug_lock held
+ *	for writing.
  * @rcu: defers the free of the block by an RCU grace period after its
  *	last reference is gone, so lookups need no lock (see
  *	find_memory_block()).
@@ -144,6 +147,7 @@ struct memory_block {
 #endif
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	struct memory_offline_failure offline_failure;
+	struct memory_offline_failure *offline_why;
 #endif
 	struct rcu_head rcu;
 };
@@ -255,6 +259,10 @@ void unregister_memory_notifier(struct notifier_block *nb);
 int memory_notify(unsigned long val, void *v);
 int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
 			    struct memory_notify *arg);
+
+/* offline_pages() leaves why it failed with the block (core only). */
+void memory_block_explain_offline(unsigned long start_pfn,
+				  const struct memory_offline_failure *why);
 
 /* Boot: the memory bus and a device per present block. */
 void memory_dev_init(void);

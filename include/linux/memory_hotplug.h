@@ -7,8 +7,7 @@
  *    add and remove physical ranges: add_memory() and friends,
  *    remove_memory(), offline_and_remove_memory();
  *  - drivers/base/memory.c onlines and offlines blocks: online_pages(),
- *    offline_pages_explained(), zone_for_pfn_range() and the
- *    memmap_on_memory helpers;
+ *    offline_pages(), zone_for_pfn_range() and the memmap_on_memory helpers;
  *  - architectures implement arch_add_memory()/arch_remove_memory() on top
  *    of __add_pages()/__remove_pages();
  *  - the rest of mm reads: pfn_to_online_page(), get_online_mems(), the
@@ -25,7 +24,6 @@
 
 struct dev_pagemap;
 struct memory_group;
-struct memory_offline_failure;
 struct mem_section;
 struct page;
 struct pglist_data;
@@ -313,9 +311,8 @@ static inline int try_online_node(int nid)
 #endif /* CONFIG_MEMORY_HOTPLUG */
 
 #ifdef CONFIG_MEMORY_HOTREMOVE
-int offline_pages_explained(unsigned long start_pfn, unsigned long nr_pages,
-			    struct zone *zone, struct memory_group *group,
-			    struct memory_offline_failure *why);
+int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+		  struct zone *zone, struct memory_group *group);
 int remove_memory(u64 start, u64 size);
 void __remove_memory(u64 start, u64 size);
 int offline_and_remove_memory(u64 start, u64 size);
@@ -330,21 +327,11 @@ static inline int remove_memory(u64 start, u64 size)
 	return -EBUSY;
 }
 
-static inline int offline_pages_explained(unsigned long start_pfn,
-					  unsigned long nr_pages,
-					  struct zone *zone,
-					  struct memory_group *group,
-					  struct memory_offline_failure *why)
+static inline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+				struct zone *zone, struct memory_group *group)
 {
 	return -EINVAL;
 }
 #endif /* CONFIG_MEMORY_HOTREMOVE */
-
-/* offline_pages_explained() for a caller that needs no explanation */
-static inline int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-				struct zone *zone, struct memory_group *group)
-{
-	return offline_pages_explained(start_pfn, nr_pages, zone, group, NULL);
-}
 
 #endif /* __LINUX_MEMORY_HOTPLUG_H */
