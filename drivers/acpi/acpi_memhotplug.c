@@ -606,6 +606,10 @@ static noinline int memdev_enable(struct memdev *md)
 	md->mgid = memory_group_register_static(nid, PHYS_PFN(memdev_total(md)));
 	if (md->mgid < 0)
 		return md->mgid;
+	/* its blocks link to this device (the group is put with md) */
+	ret = memory_group_set_provider(md->mgid, &md->adev->dev);
+	if (ret)
+		return ret;
 	/*
 	 * From the top range down, as each range binds its blocks: an eject
 	 * offlines the device's blocks in the order they were bound.

@@ -29,6 +29,13 @@
  * since it is a physical address, ``offline_pfn``) and announced with a
  * "change" uevent carrying the errno and reason, but not the page.
  *
+ * Provider.  A block added for a memory group whose driver named the
+ * device the memory comes from (memory_group_set_provider(): the ACPI
+ * memory device, the virtio-mem device, the dax device) links to it as
+ * ``provider``.  The link is made before the block's "add" uevent, so a
+ * udev rule sees it, and goes with the block.  Boot memory and memory
+ * added through ``probe`` belong to no group and have no link.
+ *
  * Data structures and their cost (n = number of blocks):
  *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
  *    pfn: O(log n) (in practice a couple of radix-tree levels); walking a
@@ -1012,6 +1019,17 @@ struct memory_block *find_memory_block(unsigned long section_nr)
 	return find_memory_block_by_id(section_to_block_id(section_nr));
 }
 
+/* The block's link to the device its memory came from, if it has one. */
+static noinline int link_provider(struct memory_block *mem,
+				  const struct memory_group *group)
+{
+	if (!group || !group->provider)
+		return 0;
+	return sysfs_create_link(&mem->dev.kobj, &group->provider->kobj,
+				 "provider");
+}
+ALLOW_ERROR_INJECTION(link_provider, ERRNO);
+
 /*
  * Initialise, index, then publish one block device.  The id is taken in the
  * xarray before the device is added, so a duplicate fails with -EEXIST
@@ -1047,15 +1065,24 @@ static noinline int register_memory_block(unsigned long id,
 			ret = -EEXIST;
 		goto err_put;
 	}
+	/* the "add" uevent waits until the block is complete */
+	dev_set_uevent_suppress(&mem->dev, true);
 	ret = device_add(&mem->dev);
 	if (ret)
 		goto err_erase;
+	ret = link_provider(mem, group);
+	if (ret)
+		goto err_del;
+	dev_set_uevent_suppress(&mem->dev, false);
+	kobject_uevent(&mem->dev.kobj, KOBJ_ADD);
 	if (group) {
 		mem->group = group;
 		list_add(&mem->group_next, &group->memory_blocks);
 	}
 	return 0;
 
+err_del:
+	device_del(&mem->dev);
 err_erase:
 	xa_erase(&memory_blocks, id);
 err_put:
@@ -1445,6 +1472,23 @@ struct memory_group *memory_group_find_by_id(int mgid)
 	return mgid < 0 ? NULL : xa_load(&memory_groups, mgid);
 }
 
+int memory_group_set_provider(int mgid, struct device *dev)
+{
+	struct memory_group *group = memory_group_find_by_id(mgid);
+
+	if (!group || !dev)
+		return -EINVAL;
+	if (!list_empty(&group->memory_blocks))
+		return -EBUSY;
+	get_device(dev);
+	if (cmpxchg(&group->provider, NULL, dev)) {
+		put_device(dev);
+		return -EBUSY;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memory_group_set_provider);
+
 int memory_group_unregister(int mgid)
 {
 	struct memory_group *group = memory_group_find_by_id(mgid);
@@ -1453,7 +1497,9 @@ int memory_group_unregister(int mgid)
 		return -EINVAL;
 	if (!list_empty(&group->memory_blocks))
 		return -EBUSY;
-	kfree(xa_erase(&memory_groups, mgid));
+	xa_erase(&memory_groups, mgid);
+	put_device(group->provider);
+	kfree(group);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(memory_group_unregister);

@@ -59,6 +59,9 @@ enum memory_block_state {
  * @present_kernel_pages: online pages of the group outside ZONE_MOVABLE.
  * @present_movable_pages: online pages of the group in ZONE_MOVABLE.
  * @memory_blocks: the member blocks, linked through memory_block.group_next.
+ * @provider: the device the group's memory comes from, with a reference,
+ *	or NULL; set once by memory_group_set_provider() before the first
+ *	block joins, put when the group is unregistered.
  *
  * A block is in at most one group.  After registration the present page
  * counts change under mem_hotplug_lock held for writing and are read
@@ -76,6 +79,7 @@ struct memory_group {
 	unsigned long present_kernel_pages;
 	unsigned long present_movable_pages;
 	struct list_head memory_blocks;
+	struct device *provider;
 };
 
 /**
@@ -320,6 +324,21 @@ int memory_group_register_static(int nid, unsigned long max_pages);
  * memory_group_register_static().
  */
 int memory_group_register_dynamic(int nid, unsigned long unit_pages);
+
+/**
+ * memory_group_set_provider() - name the device a group's memory comes from
+ * @mgid: the id a register call returned.
+ * @dev: the device; the group holds a reference to it until it is
+ *	unregistered.
+ *
+ * Every block later added to the group links to @dev as "provider" in
+ * sysfs, so user space can tell which device each block came from.
+ *
+ * Context: Process context, before any memory is added to the group.
+ * Return: 0, -EINVAL for an unknown id or no device, -EBUSY when the group
+ * has blocks or a provider already.
+ */
+int memory_group_set_provider(int mgid, struct device *dev);
 
 /**
  * memory_group_unregister() - forget an empty memory group

@@ -42,9 +42,9 @@
 
 F=/sys/kernel/debug/fail_function
 # (memhp_fault_second.sh sources this script with its own SUBSET and CALL)
-SUBSET=${SUBSET:-"memdev_use_range memory_group_add register_memory_block section_activate
-	publish_node mhp_init_memmap_on_memory zone_pagesets_new online_pages isolate
-	migrate_range"}
+SUBSET=${SUBSET:-"memdev_use_range memory_group_add register_memory_block link_provider
+	section_activate publish_node mhp_init_memmap_on_memory zone_pagesets_new online_pages
+	isolate migrate_range"}
 CALL=${CALL:-1}		# which call of the step fails: the first, or a later one
 NTH=$([ $CALL = 1 ] || echo " (call $CALL)")
 ENOMEM_RETVAL=$(printf '%#x' -12)

@@ -4,6 +4,7 @@
 # f. probe: RAM above mem=768M is hidden from the kernel; writing its address
 #    to /sys/devices/system/memory/probe adds one block, which then onlines.
 #    Misaligned, duplicate and garbage addresses fail and change nothing.
+#    No device provides probed memory: the block has no provider link.
 #
 # memhp-append: mem=768M
 # memhp-upstream-debug: xfail stock's
@@ -11,7 +12,7 @@
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 hidden=$((768 << 20))
 first=$((hidden / BLOCK_SIZE))
@@ -29,6 +30,8 @@ check "garbage gives EINVAL ($r) and changes nothing" \
 r=$(try_write $MEM/probe "$(printf 0x%x $hidden)")
 check "probing the hidden block's address succeeds ($r)" [ "$r" = OK ]
 check "memory$first appears, offline" eval '[ "$(state_of $first 2>/dev/null)" = offline ]'
+# no device provided it, so it links to none (stock has no such link either)
+check "memory$first has no provider link" [ ! -e $MEM/memory$first/provider ]
 
 before=$(snap)
 r=$(try_write $MEM/probe "$(printf 0x%x $hidden)")
