@@ -34,7 +34,9 @@
  * memory device, the virtio-mem device, the dax device) links to it as
  * ``provider``.  The link is made before the block's "add" uevent, so a
  * udev rule sees it, and goes with the block.  Boot memory and memory
- * added through ``probe`` belong to no group and have no link.
+ * added through ``probe`` belong to no group and have no link.  A group
+ * its driver never unregisters (memory it could not remove) keeps its
+ * reference to the device, and the blocks left keep their links.
  *
  * Data structures and their cost (n = number of blocks):
  *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
@@ -50,7 +52,11 @@
  * Locking: the device hotplug lock (lock_device_hotplug()) serializes
  * adding and removing blocks, and every state change.  Groups are added
  * and removed under the xarray's own lock; the driver that registered a
- * group keeps it alive until it unregisters it.  The block's device lock
+ * group keeps it alive until it unregisters it.  A group's provider is
+ * set once (cmpxchg()) by its driver before it adds memory, and read
+ * when a block of the group is registered, under the device hotplug
+ * lock.  memory_block.offline_why lives for one offline_pages() call,
+ * under mem_hotplug_lock held for writing.  The block's device lock
  * (taken by the driver core) additionally covers @state, @online_type and
  * @zone; sysfs readers that race with a change read each field once.
  *
@@ -1073,16 +1079,19 @@ static noinline int register_memory_block(unsigned long id,
 	ret = link_provider(mem, group);
 	if (ret)
 		goto err_del;
-	dev_set_uevent_suppress(&mem->dev, false);
-	kobject_uevent(&mem->dev.kobj, KOBJ_ADD);
 	if (group) {
 		mem->group = group;
 		list_add(&mem->group_next, &group->memory_blocks);
 	}
+	dev_set_uevent_suppress(&mem->dev, false);
+	kobject_uevent(&mem->dev.kobj, KOBJ_ADD);
 	return 0;
 
 err_del:
+	/* as unregister_memory_block(): unindexed first; no uevent went out */
+	xa_erase(&memory_blocks, id);
 	device_del(&mem->dev);
+	goto err_put;
 err_erase:
 	xa_erase(&memory_blocks, id);
 err_put:

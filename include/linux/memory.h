@@ -264,9 +264,11 @@ int memory_notify(unsigned long val, void *v);
 int memory_notify_or_cancel(unsigned long event, unsigned long cancel,
 			    struct memory_notify *arg);
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
 /* offline_pages() leaves why it failed with the block (core only). */
 void memory_block_explain_offline(unsigned long start_pfn,
 				  const struct memory_offline_failure *why);
+#endif
 
 /* Boot: the memory bus and a device per present block. */
 void memory_dev_init(void);
@@ -334,7 +336,9 @@ int memory_group_register_dynamic(int nid, unsigned long unit_pages);
  * Every block later added to the group links to @dev as "provider" in
  * sysfs, so user space can tell which device each block came from.
  *
- * Context: Process context, before any memory is added to the group.
+ * Context: Process context, before the caller adds memory to the group
+ * (whether the group has blocks is checked without the lock that guards
+ * them: a hint for a caller that gets the order wrong).
  * Return: 0, -EINVAL for an unknown id or no device, -EBUSY when the group
  * has blocks or a provider already.
  */
@@ -343,6 +347,9 @@ int memory_group_set_provider(int mgid, struct device *dev);
 /**
  * memory_group_unregister() - forget an empty memory group
  * @mgid: the id a register call returned.
+ *
+ * Drops the group's reference to its provider, if it has one; a group
+ * that is never unregistered keeps the device.
  *
  * Context: Process context; the caller serializes against hot(un)plug.
  * Return: 0, -EINVAL for an unknown id, -EBUSY while blocks are in it.

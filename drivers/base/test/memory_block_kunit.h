@@ -10,6 +10,7 @@
 #ifndef _DRIVERS_BASE_TEST_MEMORY_BLOCK_KUNIT_H
 #define _DRIVERS_BASE_TEST_MEMORY_BLOCK_KUNIT_H
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/sizes.h>
 #include <linux/string_helpers.h>
@@ -355,6 +356,44 @@ static void memory_block_test_group_unregister_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(id));
 	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_unregister(id));
 	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_unregister(-1));
+}
+
+static unsigned int refs_of(struct device *dev)
+{
+	return kref_read(&dev->kobj.kref);
+}
+
+/*
+ * A group names its provider once, before it has blocks, holds a reference
+ * to it, and drops it when it is unregistered.
+ */
+static void memory_block_test_group_names_its_provider_once(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "memory-provider");
+	int id = memory_group_register_static(0, pages_per_block());
+	struct list_head fake_block;
+	struct memory_group *group;
+	unsigned int refs;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_GE(test, id, 0);
+	group = memory_group_find_by_id(id);
+	refs = refs_of(dev);
+	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_set_provider(-1, dev));
+	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_set_provider(id, NULL));
+	list_add(&fake_block, &group->memory_blocks);
+	KUNIT_EXPECT_EQ(test, -EBUSY, memory_group_set_provider(id, dev));
+	list_del(&fake_block);
+	KUNIT_EXPECT_EQ(test, refs, refs_of(dev));
+
+	KUNIT_EXPECT_EQ(test, 0, memory_group_set_provider(id, dev));
+	KUNIT_EXPECT_PTR_EQ(test, dev, group->provider);
+	KUNIT_EXPECT_EQ(test, refs + 1, refs_of(dev));
+	KUNIT_EXPECT_EQ(test, -EBUSY, memory_group_set_provider(id, dev));
+	KUNIT_EXPECT_EQ(test, refs + 1, refs_of(dev));
+
+	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(id));
+	KUNIT_EXPECT_EQ(test, refs, refs_of(dev));
 }
 
 /* ---- block lookups and walks over the boot blocks ---- */
@@ -709,6 +748,67 @@ static void memory_block_test_rollback_leaves_the_group_empty(struct kunit *test
 	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(mgid));
 }
 
+/* Whether a block's directory holds a "provider" entry. */
+static bool block_has_provider_link(unsigned long id)
+{
+	struct memory_block *mem = xa_load(&memory_blocks, id);
+	struct kernfs_node *kn;
+
+	if (!mem)
+		return false;
+	kn = kernfs_find_and_get(mem->dev.kobj.sd, "provider");
+	kernfs_put(kn);
+	return kn;
+}
+
+/*
+ * The blocks of a group with a provider link to it; blocks of no group do
+ * not.
+ */
+static void memory_block_test_blocks_link_to_their_provider(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "memory-provider");
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long id = unused_block_ids(test, 3);
+	bool linked[3] = {}, leads_there = false;
+	struct memory_block *mem;
+	int mgid, ret, ret2;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	mgid = register_group_cleanup(test,
+				      memory_group_register_static(0, 2 * pages_per_block()));
+	KUNIT_ASSERT_GE(test, mgid, 0);
+	KUNIT_ASSERT_EQ(test, 0, memory_group_set_provider(mgid, dev));
+
+	lock_device_hotplug();
+	ret = create_memory_block_devices(id * bytes, 2 * bytes, NULL,
+					  memory_group_find_by_id(mgid));
+	ret2 = create_memory_block_devices((id + 2) * bytes, bytes, NULL, NULL);
+	linked[0] = block_has_provider_link(id);
+	linked[1] = block_has_provider_link(id + 1);
+	linked[2] = block_has_provider_link(id + 2);
+	mem = xa_load(&memory_blocks, id);
+	if (mem) {
+		struct kernfs_node *kn = kernfs_find_and_get(mem->dev.kobj.sd,
+							    "provider");
+
+		leads_there = kn && kn->symlink.target_kn == dev->kobj.sd;
+		kernfs_put(kn);
+	}
+	if (!ret)
+		remove_memory_block_devices(id * bytes, 2 * bytes);
+	if (!ret2)
+		remove_memory_block_devices((id + 2) * bytes, bytes);
+	unlock_device_hotplug();
+
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_ASSERT_EQ(test, 0, ret2);
+	KUNIT_EXPECT_TRUE(test, linked[0]);
+	KUNIT_EXPECT_TRUE(test, linked[1]);
+	KUNIT_EXPECT_TRUE(test, leads_there);
+	KUNIT_EXPECT_FALSE(test, linked[2]);
+}
+
 /* A lookup of an id without a block finds nothing and takes nothing. */
 static void memory_block_test_lookup_of_a_missing_block_is_null(struct kunit *test)
 {
@@ -743,6 +843,8 @@ static struct kunit_case memory_block_test_cases[] = {
 	KUNIT_CASE(memory_block_test_group_is_found_by_id),
 	KUNIT_CASE(memory_block_test_walk_sees_only_dynamic_groups),
 	KUNIT_CASE(memory_block_test_group_unregister_rules),
+	KUNIT_CASE(memory_block_test_group_names_its_provider_once),
+	KUNIT_CASE(memory_block_test_blocks_link_to_their_provider),
 	KUNIT_CASE(memory_block_test_walks_visit_every_block_ascending),
 	KUNIT_CASE(memory_block_test_partial_range_walks_its_block),
 	KUNIT_CASE(memory_block_test_walk_stops_and_empty_walks_nothing),
