@@ -33,10 +33,11 @@
  * device the memory comes from (memory_group_set_provider(): the ACPI
  * memory device, the virtio-mem device, the dax device) links to it as
  * ``provider``.  The link is made before the block's "add" uevent, so a
- * udev rule sees it, and goes with the block.  Boot memory and memory
- * added through ``probe`` belong to no group and have no link.  A group
- * its driver never unregisters (memory it could not remove) keeps its
- * reference to the device, and the blocks left keep their links.
+ * udev rule sees it, and goes with the block.  Memory added without a
+ * group, or for a group whose driver names no device, has no link.  A
+ * group its driver never unregisters (memory it could not remove) keeps
+ * its reference to the device; once the device is unregistered the
+ * blocks left link to a sysfs entry that is gone.
  *
  * Data structures and their cost (n = number of blocks):
  *  - ``memory_blocks``: xarray, block id -> block.  find by id / section /
@@ -1037,9 +1038,10 @@ static noinline int link_provider(struct memory_block *mem,
 ALLOW_ERROR_INJECTION(link_provider, ERRNO);
 
 /*
- * Initialise, index, then publish one block device.  The id is taken in the
- * xarray before the device is added, so a duplicate fails with -EEXIST
- * without ever showing up in sysfs.
+ * Initialise, index, publish, link to the provider, join the group, then
+ * announce one block device.  The id is taken in the xarray before the
+ * device is added, so a duplicate fails with -EEXIST without ever showing
+ * up in sysfs.
  */
 static noinline int register_memory_block(unsigned long id,
 					  enum memory_block_state state,
@@ -1202,7 +1204,8 @@ static void unregister_blocks(unsigned long first, unsigned long nr)
  *
  * Context: Process context, under the device hotplug lock.
  * Return: 0, -EINVAL for an unaligned range, -EEXIST if a block already
- * exists, -ENOMEM or the driver core's error.
+ * exists, -ENOMEM, or the driver core's or sysfs's error (-ENOENT when the
+ * group's provider is no longer in sysfs).
  */
 int create_memory_block_devices(unsigned long start, unsigned long size,
 				struct vmem_altmap *altmap,

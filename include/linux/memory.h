@@ -331,7 +331,8 @@ int memory_group_register_dynamic(int nid, unsigned long unit_pages);
  * memory_group_set_provider() - name the device a group's memory comes from
  * @mgid: the id a register call returned.
  * @dev: the device; the group holds a reference to it until it is
- *	unregistered.
+ *	unregistered.  It must stay in sysfs while memory is added to the
+ *	group: a block that cannot link to it is not added (-ENOENT).
  *
  * Every block later added to the group links to @dev as "provider" in
  * sysfs, so user space can tell which device each block came from.

@@ -370,14 +370,17 @@ static unsigned int refs_of(struct device *dev)
 static void memory_block_test_group_names_its_provider_once(struct kunit *test)
 {
 	struct device *dev = kunit_device_register(test, "memory-provider");
-	int id = memory_group_register_static(0, pages_per_block());
 	struct list_head fake_block;
 	struct memory_group *group;
 	unsigned int refs;
+	int id;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	id = register_group_cleanup(test,
+				    memory_group_register_static(0, pages_per_block()));
 	KUNIT_ASSERT_GE(test, id, 0);
 	group = memory_group_find_by_id(id);
+	KUNIT_ASSERT_NOT_NULL(test, group);
 	refs = refs_of(dev);
 	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_set_provider(-1, dev));
 	KUNIT_EXPECT_EQ(test, -EINVAL, memory_group_set_provider(id, NULL));
@@ -392,7 +395,9 @@ static void memory_block_test_group_names_its_provider_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EBUSY, memory_group_set_provider(id, dev));
 	KUNIT_EXPECT_EQ(test, refs + 1, refs_of(dev));
 
-	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(id));
+	/* the cleanup action unregisters the group, once */
+	kunit_release_action(test, unregister_group, (void *)(long)id);
+	KUNIT_EXPECT_NULL(test, memory_group_find_by_id(id));
 	KUNIT_EXPECT_EQ(test, refs, refs_of(dev));
 }
 
@@ -748,17 +753,20 @@ static void memory_block_test_rollback_leaves_the_group_empty(struct kunit *test
 	KUNIT_EXPECT_EQ(test, 0, memory_group_unregister(mgid));
 }
 
-/* Whether a block's directory holds a "provider" entry. */
-static bool block_has_provider_link(unsigned long id)
+/* Where block @id's "provider" link leads (compared, never followed). */
+static const struct kernfs_node *provider_link_target(unsigned long id)
 {
 	struct memory_block *mem = xa_load(&memory_blocks, id);
+	const struct kernfs_node *target = NULL;
 	struct kernfs_node *kn;
 
 	if (!mem)
-		return false;
+		return NULL;
 	kn = kernfs_find_and_get(mem->dev.kobj.sd, "provider");
+	if (kn && kernfs_type(kn) == KERNFS_LINK)
+		target = kn->symlink.target_kn;
 	kernfs_put(kn);
-	return kn;
+	return target;
 }
 
 /*
@@ -770,9 +778,8 @@ static void memory_block_test_blocks_link_to_their_provider(struct kunit *test)
 	struct device *dev = kunit_device_register(test, "memory-provider");
 	unsigned long bytes = memory_block_size_bytes();
 	unsigned long id = unused_block_ids(test, 3);
-	bool linked[3] = {}, leads_there = false;
-	struct memory_block *mem;
-	int mgid, ret, ret2;
+	const struct kernfs_node *target[3];
+	int mgid, ret, ret2, i;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	mgid = register_group_cleanup(test,
@@ -784,17 +791,8 @@ static void memory_block_test_blocks_link_to_their_provider(struct kunit *test)
 	ret = create_memory_block_devices(id * bytes, 2 * bytes, NULL,
 					  memory_group_find_by_id(mgid));
 	ret2 = create_memory_block_devices((id + 2) * bytes, bytes, NULL, NULL);
-	linked[0] = block_has_provider_link(id);
-	linked[1] = block_has_provider_link(id + 1);
-	linked[2] = block_has_provider_link(id + 2);
-	mem = xa_load(&memory_blocks, id);
-	if (mem) {
-		struct kernfs_node *kn = kernfs_find_and_get(mem->dev.kobj.sd,
-							    "provider");
-
-		leads_there = kn && kn->symlink.target_kn == dev->kobj.sd;
-		kernfs_put(kn);
-	}
+	for (i = 0; i < 3; i++)
+		target[i] = provider_link_target(id + i);
 	if (!ret)
 		remove_memory_block_devices(id * bytes, 2 * bytes);
 	if (!ret2)
@@ -803,10 +801,9 @@ static void memory_block_test_blocks_link_to_their_provider(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, ret);
 	KUNIT_ASSERT_EQ(test, 0, ret2);
-	KUNIT_EXPECT_TRUE(test, linked[0]);
-	KUNIT_EXPECT_TRUE(test, linked[1]);
-	KUNIT_EXPECT_TRUE(test, leads_there);
-	KUNIT_EXPECT_FALSE(test, linked[2]);
+	KUNIT_EXPECT_PTR_EQ(test, dev->kobj.sd, target[0]);
+	KUNIT_EXPECT_PTR_EQ(test, dev->kobj.sd, target[1]);
+	KUNIT_EXPECT_NULL(test, target[2]);
 }
 
 /* A lookup of an id without a block finds nothing and takes nothing. */
