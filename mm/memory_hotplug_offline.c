@@ -78,6 +78,7 @@
 #include <linux/mmzone.h>
 #include <linux/moduleparam.h>
 #include <linux/page-isolation.h>
+#include <linux/page_owner.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
@@ -272,6 +273,7 @@ static int unheld_mapcount(const struct page *page)
  * @page kept the offline from finishing: tell the tracer, and the caller's
  * record.  A @final page (isolation refused it, or it cannot move) stays
  * in the record; otherwise the last page that failed to migrate does.
+ * With page_owner on, the record also keeps the stack that allocated it.
  * @mapcount: read by the caller, which knows whether it holds the page.
  * Under @why_lock, so that the event and the record name the same page
  * as the same kind even when both halves of a sweep get here.
@@ -279,14 +281,15 @@ static int unheld_mapcount(const struct page *page)
 static void blocked(struct offline_op *op, const struct page *page,
 		    const char *reason, int mapcount, bool final)
 {
-	const char *kind;
+	depot_stack_handle_t stack = page_owner_alloc_stack(page);
+	const char *kind = page_kind_name(page);
 
-	kind = page_kind_name(page);
 	spin_lock(&op->why_lock);
 	trace_mhp_offline_blocked(page, reason, kind, mapcount);
 	if (final || !op->why_final) {
 		op->why.pfn = page_to_pfn(page);
 		op->why.page_kind = kind;
+		op->why.alloc_stack = stack;
 		op->why_final = final;
 	}
 	spin_unlock(&op->why_lock);
@@ -298,6 +301,7 @@ static void no_blocker(struct offline_op *op)
 	spin_lock(&op->why_lock);
 	op->why.page_kind = NULL;
 	op->why.pfn = 0;
+	op->why.alloc_stack = 0;
 	op->why_final = false;
 	spin_unlock(&op->why_lock);
 }

@@ -26,7 +26,8 @@
  * space sees "online"/"offline" uevents.  A sysfs "state" write picks the
  * online type for that one request.  A failed offline is kept in the block
  * (``offline_errno``, ``offline_reason``, ``offline_page`` and, root only
- * since it is a physical address, ``offline_pfn``) and announced with a
+ * since they name physical addresses and kernel code, ``offline_pfn`` and,
+ * with page_owner on, ``offline_page_stack``) and announced with a
  * "change" uevent carrying the errno and reason, but not the page.
  *
  * Provider.  A block added for a memory group whose driver named the
@@ -91,6 +92,7 @@
 #include <linux/notifier.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stackdepot.h>
 #include <linux/stat.h>
 #include <linux/xarray.h>
 
@@ -786,6 +788,27 @@ static ssize_t offline_page_show(struct device *dev,
 	return f.page_kind ? sysfs_emit(buf, "%s\n", f.page_kind) : 0;
 }
 static DEVICE_ATTR_RO(offline_page);
+
+/*
+ * The stack that allocated that page, one frame a line, when page_owner
+ * tracked it as allocated; empty otherwise.  Root only, as offline_pfn.
+ */
+static ssize_t offline_page_stack_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	struct memory_offline_failure f = offline_failure_of(dev);
+	unsigned long *frames;
+	unsigned int i, n;
+	int len = 0;
+
+	if (!IS_ENABLED(CONFIG_STACKDEPOT) || !f.page_kind || !f.alloc_stack)
+		return 0;
+	n = stack_depot_fetch(f.alloc_stack, &frames);
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%pS\n", (void *)frames[i]);
+	return len;
+}
+static DEVICE_ATTR_ADMIN_RO(offline_page_stack);
 #endif
 
 static struct attribute *memory_block_attrs[] = {
@@ -796,6 +819,7 @@ static struct attribute *memory_block_attrs[] = {
 	&dev_attr_offline_reason.attr,
 	&dev_attr_offline_pfn.attr,
 	&dev_attr_offline_page.attr,
+	&dev_attr_offline_page_stack.attr,
 #endif
 	&dev_attr_phys_index.attr,
 	&dev_attr_phys_device.attr,

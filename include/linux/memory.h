@@ -19,6 +19,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mutex.h>
 #include <linux/node.h>
+#include <linux/stackdepot.h>
 
 /* The smallest block is one sparsemem section. */
 #define MIN_MEMORY_BLOCK_SIZE     BIT(SECTION_SIZE_BITS)
@@ -95,12 +96,15 @@ struct memory_group {
  * @page_kind: what that page was ("anon", "slab", "reserved", ...), a
  *	string constant, or NULL when no page was to blame (a subscriber's
  *	veto, holes, a hugetlb page that could not be dissolved).
+ * @alloc_stack: the stack depot handle of the stack that allocated that
+ *	page, when page_owner tracked it as allocated at the time; else 0.
  */
 struct memory_offline_failure {
 	int err;
 	const char *reason;
 	unsigned long pfn;
 	const char *page_kind;
+	depot_stack_handle_t alloc_stack;
 };
 
 /**

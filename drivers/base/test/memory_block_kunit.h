@@ -12,6 +12,7 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/kallsyms.h>
 #include <linux/sizes.h>
 #include <linux/string_helpers.h>
 
@@ -806,6 +807,79 @@ static void memory_block_test_blocks_link_to_their_provider(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, target[2]);
 }
 
+#if defined(CONFIG_MEMORY_HOTREMOVE) && defined(CONFIG_STACKDEPOT)
+/* offline_page_stack of a block whose record is @f, into @buf */
+static ssize_t stack_file_of(unsigned long id,
+			     const struct memory_offline_failure *f, char *buf)
+{
+	struct memory_block *mem = find_memory_block_by_id(id);
+	ssize_t len;
+
+	if (!mem)
+		return -ENODEV;
+	spin_lock(&offline_failure_lock);
+	mem->offline_failure = *f;
+	spin_unlock(&offline_failure_lock);
+	len = offline_page_stack_show(&mem->dev, NULL, buf);
+	put_device(&mem->dev);
+	return len;
+}
+
+/*
+ * A failed offline's record prints the stack it keeps one frame a line,
+ * and prints nothing when no page was to blame or no stack was known.
+ */
+static void memory_block_test_offline_record_prints_its_stack(struct kunit *test)
+{
+	unsigned long frames[] = {
+		(unsigned long)offline_page_stack_show,
+		(unsigned long)memory_block_test_offline_record_prints_its_stack,
+	};
+	struct memory_offline_failure f = {
+		.err = -EBUSY, .reason = "pages could not be isolated",
+		.pfn = 1, .page_kind = "anon",
+	};
+	unsigned long bytes = memory_block_size_bytes();
+	unsigned long id = unused_block_ids(test, 1);
+	char *buf[3], *want;
+	ssize_t len[3];
+	int ret, i;
+
+	KUNIT_ASSERT_EQ(test, 0, stack_depot_init());
+	f.alloc_stack = stack_depot_save(frames, ARRAY_SIZE(frames), GFP_KERNEL);
+	KUNIT_ASSERT_NE(test, 0, f.alloc_stack);
+	want = kunit_kzalloc(test, 2 * KSYM_SYMBOL_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	snprintf(want, 2 * KSYM_SYMBOL_LEN, "%pS\n%pS\n", (void *)frames[0],
+		 (void *)frames[1]);
+	/* sysfs show buffers are whole pages: kmalloc aligns this size */
+	for (i = 0; i < 3; i++) {
+		buf[i] = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, buf[i]);
+		KUNIT_ASSERT_TRUE(test, PAGE_ALIGNED(buf[i]));
+	}
+
+	lock_device_hotplug();
+	ret = create_memory_block_devices(id * bytes, bytes, NULL, NULL);
+	if (!ret) {
+		len[0] = stack_file_of(id, &f, buf[0]);
+		f.page_kind = NULL;
+		len[1] = stack_file_of(id, &f, buf[1]);
+		f.page_kind = "anon";
+		f.alloc_stack = 0;
+		len[2] = stack_file_of(id, &f, buf[2]);
+		remove_memory_block_devices(id * bytes, bytes);
+	}
+	unlock_device_hotplug();
+
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_EXPECT_EQ(test, (ssize_t)strlen(want), len[0]);
+	KUNIT_EXPECT_STREQ(test, want, buf[0]);
+	KUNIT_EXPECT_EQ(test, 0, len[1]);
+	KUNIT_EXPECT_EQ(test, 0, len[2]);
+}
+#endif
+
 /* A lookup of an id without a block finds nothing and takes nothing. */
 static void memory_block_test_lookup_of_a_missing_block_is_null(struct kunit *test)
 {
@@ -842,6 +916,9 @@ static struct kunit_case memory_block_test_cases[] = {
 	KUNIT_CASE(memory_block_test_group_unregister_rules),
 	KUNIT_CASE(memory_block_test_group_names_its_provider_once),
 	KUNIT_CASE(memory_block_test_blocks_link_to_their_provider),
+#if defined(CONFIG_MEMORY_HOTREMOVE) && defined(CONFIG_STACKDEPOT)
+	KUNIT_CASE(memory_block_test_offline_record_prints_its_stack),
+#endif
 	KUNIT_CASE(memory_block_test_walks_visit_every_block_ascending),
 	KUNIT_CASE(memory_block_test_partial_range_walks_its_block),
 	KUNIT_CASE(memory_block_test_walk_stops_and_empty_walks_nothing),

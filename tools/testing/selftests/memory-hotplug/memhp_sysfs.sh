@@ -172,7 +172,8 @@ fi
 # core's DEVICE_FILES (memoryN and nodeM stand for their numbers).
 ABI_TOP="auto_online_blocks block_size_bytes crash_hotplug hard_offline_page memoryN probe"
 ABI_TOP+=" soft_offline_page"
-ABI_BLOCK="firmware_node nodeM offline_errno offline_page offline_pfn offline_reason online"
+ABI_BLOCK="firmware_node nodeM offline_errno offline_page offline_page_stack offline_pfn"
+ABI_BLOCK+=" offline_reason online"
 ABI_BLOCK+=" phys_device phys_index provider removable state valid_zones"
 DEVICE_FILES="power subsystem uevent"
 undocumented()

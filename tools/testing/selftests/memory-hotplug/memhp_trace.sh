@@ -14,13 +14,16 @@
 # page isolation refused.  Each time the block's offline_errno,
 # offline_reason, offline_page and offline_pfn (root only) name the errno,
 # the reason and the same page as the event, and a change uevent carries the
-# errno and reason but no page; a successful offline resets them.  mem=1920M
+# errno and reason but no page; a successful offline resets them.  With
+# page_owner=on, offline_page_stack (root only) is the stack that allocated
+# the pinned page, a user page fault; the boot memory map was not handed
+# out by the page allocator, so that block's stack is empty.  mem=1920M
 # ends boot RAM on a block boundary, below the firmware's reserved top of
 # the 2 GiB: that block has no hole.
 #
 # memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
-# memhp-append: mem=1920M
+# memhp-append: mem=1920M page_owner=on
 # memhp-timeout: 300
 # memhp-upstream: xfail stock has no memory_hotplug trace events
 . "$(dirname "$0")/lib_memhp.sh"
@@ -61,7 +64,7 @@ test_cleanup()
 }
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 20
 
 [ -e $TRACING/trace ] || mount -t tracefs nodev $TRACING 2>/dev/null
 missing=
@@ -131,8 +134,13 @@ check "memory$new: -4, interrupted by a signal, the page the event named ($(fail
 	      [ "$(failure_of $new reason)" = "interrupted by a signal" ] &&
 	      [ "$(failure_of $new pfn)" = "$(field pfn "$blk")" ] &&
 	      [ "$(failure_of $new page)" = "$(field kind "$blk")" ]'
-modes=$(stat -c %a $MEM/memory$new/offline_{errno,reason,page,pfn} | xargs)
-check "offline_pfn is for root only, the others for all ($modes)" [ "$modes" = "444 444 444 400" ]
+modes=$(stat -c %a $MEM/memory$new/offline_{errno,reason,page,pfn,page_stack} | xargs)
+check "offline_pfn and offline_page_stack are for root only, the others for all ($modes)" \
+	[ "$modes" = "444 444 444 400 400" ]
+stack=$(failure_of $new page_stack)
+check "offline_page_stack: the pinned page came from a user page fault ($(echo $stack | wc -w) frames)" \
+	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" &&
+	      ! grep -qv "^[A-Za-z_][A-Za-z0-9_.]*+0x[0-9a-f]*/0x[0-9a-f]*" <<<"$stack"'
 wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
 ev=$(change_uevent $new)
 check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
@@ -165,6 +173,10 @@ check "memory$top: -16, could not be isolated, the event's page ($(failure_line 
 	      [ "$(failure_of $top reason)" = "pages could not be isolated" ] &&
 	      [ "$(failure_of $top pfn)" = "$(field pfn "$blk")" ] &&
 	      [ "$(failure_of $top page)" = "$(field kind "$blk")" ]'
+stack=$(failure_of $top page_stack)
+check "memory$top's page ($(failure_of $top page)) has a stack only if the allocator gave it out" \
+	eval 'if [ "$(failure_of $top page)" = reserved ]; then [ -z "$stack" ]
+	      else grep -q "^[A-Za-z_].*+0x" <<<"$stack"; fi'
 wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
 check "a change uevent of memory$top: -16, pages could not be isolated" \
 	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
@@ -177,7 +189,7 @@ off=$(last mhp_offline)
 check "with the pipe gone the offline succeeds: mhp_offline says 0 ($off)" \
 	eval '[ "$(field ret "$off")" = 0 ] && [ "$(state_of $new)" = offline ]'
 check "and memory$new's offline failure is cleared: 0, nothing else ($(failure_line $new))" \
-	[ "$(failure_line $new)" = 0 ]
+	eval '[ "$(failure_line $new)" = 0 ] && [ -z "$(failure_of $new page_stack)" ]'
 dimm_unplug d1 || { echo "Bail out! eject of d1 failed"; exit 1; }
 rm=$(last mhp_remove)
 check "mhp_remove: the DIMM's range, node 0, the same group, 0 ($rm)" \
