@@ -791,7 +791,9 @@ static DEVICE_ATTR_RO(offline_page);
 
 /*
  * The stack that allocated that page, one frame a line, when page_owner
- * tracked it as allocated; empty otherwise.  Root only, as offline_pfn.
+ * tracked it as allocated; empty otherwise (only page_owner stores a
+ * handle).  A frame reads symbol+offset/size, or its bare address when
+ * the kernel has no symbol for it.  Root only, as offline_pfn.
  */
 static ssize_t offline_page_stack_show(struct device *dev,
 				       struct device_attribute *attr, char *buf)
@@ -799,13 +801,18 @@ static ssize_t offline_page_stack_show(struct device *dev,
 	struct memory_offline_failure f = offline_failure_of(dev);
 	unsigned long *frames;
 	unsigned int i, n;
-	int len = 0;
+	int len = 0, w;
 
 	if (!IS_ENABLED(CONFIG_STACKDEPOT) || !f.page_kind || !f.alloc_stack)
 		return 0;
 	n = stack_depot_fetch(f.alloc_stack, &frames);
-	for (i = 0; i < n; i++)
-		len += sysfs_emit_at(buf, len, "%pS\n", (void *)frames[i]);
+	for (i = 0; i < n; i++) {
+		w = sysfs_emit_at(buf, len, "%pS\n", (void *)frames[i]);
+		/* A frame the page has no room for is left out whole. */
+		if (!w || buf[len + w - 1] != '\n')
+			break;
+		len += w;
+	}
 	return len;
 }
 static DEVICE_ATTR_ADMIN_RO(offline_page_stack);

@@ -87,6 +87,9 @@ struct memory_group {
  * struct memory_offline_failure - why the last offline of a block failed
  * @err: its negative errno; 0 when none failed since the block came, or the
  *	last offline succeeded.
+ * @alloc_stack: the stack depot handle of the stack that allocated the page
+ *	named by @pfn, when page_owner tracked it as allocated at the time;
+ *	else 0.
  * @reason: what stopped it, a string constant (the kernel log line says
  *	the same); NULL while @err is 0.
  * @pfn: the page that kept the offline from finishing: one isolation
@@ -96,15 +99,13 @@ struct memory_group {
  * @page_kind: what that page was ("anon", "slab", "reserved", ...), a
  *	string constant, or NULL when no page was to blame (a subscriber's
  *	veto, holes, a hugetlb page that could not be dissolved).
- * @alloc_stack: the stack depot handle of the stack that allocated that
- *	page, when page_owner tracked it as allocated at the time; else 0.
  */
 struct memory_offline_failure {
 	int err;
+	depot_stack_handle_t alloc_stack;
 	const char *reason;
 	unsigned long pfn;
 	const char *page_kind;
-	depot_stack_handle_t alloc_stack;
 };
 
 /**

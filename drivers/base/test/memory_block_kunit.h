@@ -825,12 +825,19 @@ static ssize_t stack_file_of(unsigned long id,
 	return len;
 }
 
+/* A frame whose line is long enough that 64 of them overflow a 4 KiB page */
+static noinline void memory_block_test_frame_named_long_enough_to_overflow_a_page(void)
+{
+}
+
 /*
  * A failed offline's record prints the stack it keeps one frame a line,
- * and prints nothing when no page was to blame or no stack was known.
+ * prints nothing when no page was to blame or no stack was known, and
+ * leaves out whole the frames a page has no room for.
  */
 static void memory_block_test_offline_record_prints_its_stack(struct kunit *test)
 {
+	static unsigned long deep[CONFIG_STACKDEPOT_MAX_FRAMES];
 	unsigned long frames[] = {
 		(unsigned long)offline_page_stack_show,
 		(unsigned long)memory_block_test_offline_record_prints_its_stack,
@@ -841,19 +848,28 @@ static void memory_block_test_offline_record_prints_its_stack(struct kunit *test
 	};
 	unsigned long bytes = memory_block_size_bytes();
 	unsigned long id = unused_block_ids(test, 1);
-	char *buf[3], *want;
-	ssize_t len[3];
-	int ret, i;
+	depot_stack_handle_t two, many;
+	size_t whole_lines;
+	char *buf[4], *want;
+	ssize_t len[4];
+	int ret, i, line;
 
+	for (i = 0; i < ARRAY_SIZE(deep); i++)
+		deep[i] = (unsigned long)
+			  memory_block_test_frame_named_long_enough_to_overflow_a_page;
+	/* The depot's table, once allocated, stays for the kernel's life. */
 	KUNIT_ASSERT_EQ(test, 0, stack_depot_init());
-	f.alloc_stack = stack_depot_save(frames, ARRAY_SIZE(frames), GFP_KERNEL);
-	KUNIT_ASSERT_NE(test, 0, f.alloc_stack);
+	two = stack_depot_save(frames, ARRAY_SIZE(frames), GFP_KERNEL);
+	many = stack_depot_save(deep, ARRAY_SIZE(deep), GFP_KERNEL);
+	if (!two || !many)
+		kunit_skip(test, "the stack depot is disabled");
 	want = kunit_kzalloc(test, 2 * KSYM_SYMBOL_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, want);
 	snprintf(want, 2 * KSYM_SYMBOL_LEN, "%pS\n%pS\n", (void *)frames[0],
 		 (void *)frames[1]);
+	line = snprintf(NULL, 0, "%pS\n", (void *)deep[0]);
 	/* sysfs show buffers are whole pages: kmalloc aligns this size */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(buf); i++) {
 		buf[i] = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, buf[i]);
 		KUNIT_ASSERT_TRUE(test, PAGE_ALIGNED(buf[i]));
@@ -862,12 +878,15 @@ static void memory_block_test_offline_record_prints_its_stack(struct kunit *test
 	lock_device_hotplug();
 	ret = create_memory_block_devices(id * bytes, bytes, NULL, NULL);
 	if (!ret) {
+		f.alloc_stack = two;
 		len[0] = stack_file_of(id, &f, buf[0]);
 		f.page_kind = NULL;
 		len[1] = stack_file_of(id, &f, buf[1]);
 		f.page_kind = "anon";
 		f.alloc_stack = 0;
 		len[2] = stack_file_of(id, &f, buf[2]);
+		f.alloc_stack = many;
+		len[3] = stack_file_of(id, &f, buf[3]);
 		remove_memory_block_devices(id * bytes, bytes);
 	}
 	unlock_device_hotplug();
@@ -877,6 +896,13 @@ static void memory_block_test_offline_record_prints_its_stack(struct kunit *test
 	KUNIT_EXPECT_STREQ(test, want, buf[0]);
 	KUNIT_EXPECT_EQ(test, 0, len[1]);
 	KUNIT_EXPECT_EQ(test, 0, len[2]);
+	/* as many whole lines as fit in the page */
+	whole_lines = min(ARRAY_SIZE(deep), (PAGE_SIZE - 1) / line) * line;
+	KUNIT_EXPECT_EQ(test, whole_lines, (size_t)len[3]);
+	/* which with symbols, 4 KiB pages and 64 frames is not all of them */
+	if (IS_ENABLED(CONFIG_KALLSYMS) && PAGE_SIZE == SZ_4K &&
+	    ARRAY_SIZE(deep) >= 64)
+		KUNIT_EXPECT_LT(test, (size_t)len[3], ARRAY_SIZE(deep) * line);
 }
 #endif
 

@@ -7,9 +7,9 @@
 # makes it the device dax0.0, and kmem, its default driver, hot-adds it as
 # "System RAM (kmem)".  Its blocks link to dax0.0 as provider and no other
 # block has one.  Offlined and unbound from kmem, the memory goes and the
-# links with it; bound to device_dax instead, the range becomes device
-# memory (ZONE_DEVICE, /dev/dax0.0) with no memory block; back to kmem, the
-# blocks come again and link to dax0.0 again.
+# links with it; bound to device_dax instead, the range is mapped through
+# /dev/dax0.0 and is neither System RAM nor a memory block; back to kmem,
+# the blocks come again and link to dax0.0 again.
 #
 # memhp-qemu: -m 2G
 # memhp-append: memmap=256M%0x40000000-1+0xefffffff memhp_default_state=online_movable
@@ -81,15 +81,15 @@ check "no other block has a provider ($(echo $(with_provider)) do)" \
 
 online_blocks offline $K
 write_to $DRV/kmem/unbind dax0.0
-check "offlined and unbound from kmem: the blocks and their links are gone ($(echo $(range_blocks)))" \
+check "offline and unbound from kmem: blocks and links are gone ($(echo $(range_blocks)))" \
 	eval '[ -z "$(range_blocks)" ] && [ -z "$(kmem_blocks)" ] &&
 	      [ -z "$(with_provider)" ] && [ -z "$(driver_of)" ]'
 
 write_to $DRV/device_dax/new_id dax0.0
 wait_until 10 test -c /dev/dax0.0
-check "bound to device_dax: /dev/dax0.0, device memory with no memory block" \
+check "bound to device_dax: /dev/dax0.0, no System RAM (kmem), no memory block" \
 	eval '[ "$(driver_of)" = device_dax ] && [ -c /dev/dax0.0 ] &&
-	      [ -z "$(range_blocks)" ]'
+	      [ -z "$(kmem_blocks)" ] && [ -z "$(range_blocks)" ]'
 
 write_to $DRV/device_dax/remove_id dax0.0
 write_to $DRV/device_dax/unbind dax0.0

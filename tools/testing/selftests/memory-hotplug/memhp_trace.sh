@@ -138,9 +138,11 @@ modes=$(stat -c %a $MEM/memory$new/offline_{errno,reason,page,pfn,page_stack} | 
 check "offline_pfn and offline_page_stack are for root only, the others for all ($modes)" \
 	[ "$modes" = "444 444 444 400 400" ]
 stack=$(failure_of $new page_stack)
-check "offline_page_stack: the pinned page came from a user page fault ($(echo $stack | wc -w) frames)" \
-	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" &&
-	      ! grep -qv "^[A-Za-z_][A-Za-z0-9_.]*+0x[0-9a-f]*/0x[0-9a-f]*" <<<"$stack"'
+# a frame as %pS prints it: symbol+offset/size
+FRAME='^[A-Za-z_][A-Za-z0-9_.]*+0x[0-9a-f]*/0x[0-9a-f]*$'
+sed 's/^/# offline_page_stack: /' <<<"$stack"
+check "offline_page_stack: the pinned page came from a page fault ($(wc -w <<<"$stack") frames)" \
+	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" && ! grep -qv "$FRAME" <<<"$stack"'
 wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
 ev=$(change_uevent $new)
 check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
@@ -174,9 +176,9 @@ check "memory$top: -16, could not be isolated, the event's page ($(failure_line 
 	      [ "$(failure_of $top pfn)" = "$(field pfn "$blk")" ] &&
 	      [ "$(failure_of $top page)" = "$(field kind "$blk")" ]'
 stack=$(failure_of $top page_stack)
-check "memory$top's page ($(failure_of $top page)) has a stack only if the allocator gave it out" \
+check "memory$top's $(failure_of $top page) page: no stack if reserved, else whole frames" \
 	eval 'if [ "$(failure_of $top page)" = reserved ]; then [ -z "$stack" ]
-	      else grep -q "^[A-Za-z_].*+0x" <<<"$stack"; fi'
+	      else [ -n "$stack" ] && ! grep -qv "$FRAME" <<<"$stack"; fi'
 wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
 check "a change uevent of memory$top: -16, pages could not be isolated" \
 	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
@@ -189,7 +191,8 @@ off=$(last mhp_offline)
 check "with the pipe gone the offline succeeds: mhp_offline says 0 ($off)" \
 	eval '[ "$(field ret "$off")" = 0 ] && [ "$(state_of $new)" = offline ]'
 check "and memory$new's offline failure is cleared: 0, nothing else ($(failure_line $new))" \
-	eval '[ "$(failure_line $new)" = 0 ] && [ -z "$(failure_of $new page_stack)" ]'
+	eval '[ "$(failure_line $new)" = 0 ] && [ -r $MEM/memory$new/offline_page_stack ] &&
+	      [ -z "$(failure_of $new page_stack)" ]'
 dimm_unplug d1 || { echo "Bail out! eject of d1 failed"; exit 1; }
 rm=$(last mhp_remove)
 check "mhp_remove: the DIMM's range, node 0, the same group, 0 ($rm)" \
