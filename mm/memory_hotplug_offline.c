@@ -281,7 +281,6 @@ static int unheld_mapcount(const struct page *page)
 static void blocked(struct offline_op *op, const struct page *page,
 		    const char *reason, int mapcount, bool final)
 {
-	depot_stack_handle_t stack = page_owner_alloc_stack(page);
 	const char *kind = page_kind_name(page);
 
 	spin_lock(&op->why_lock);
@@ -289,7 +288,7 @@ static void blocked(struct offline_op *op, const struct page *page,
 	if (final || !op->why_final) {
 		op->why.pfn = page_to_pfn(page);
 		op->why.page_kind = kind;
-		op->why.alloc_stack = stack;
+		op->why.alloc_stack = page_owner_alloc_stack(page);
 		op->why_final = final;
 	}
 	spin_unlock(&op->why_lock);

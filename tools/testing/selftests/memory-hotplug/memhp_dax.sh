@@ -7,8 +7,9 @@
 # makes it the device dax0.0, and kmem, its default driver, hot-adds it as
 # "System RAM (kmem)".  Its blocks link to dax0.0 as provider and no other
 # block has one.  Offlined and unbound from kmem, the memory goes and the
-# links with it; bound to device_dax instead, the range is mapped through
-# /dev/dax0.0 and is neither System RAM nor a memory block; back to kmem,
+# links with it, and the range is claimed by no one; bound to device_dax
+# instead, device_dax claims it for /dev/dax0.0, and it is neither System
+# RAM nor a memory block; back to kmem,
 # the blocks come again and link to dax0.0 again.
 #
 # memhp-qemu: -m 2G
@@ -41,6 +42,12 @@ range_blocks()
 		[ -e $MEM/memory$b ] && echo $b
 	done
 	return 0
+}
+# dax_claims: the range is claimed in /proc/iomem by dax0.0 (its driver,
+# kmem or device_dax, requests it under that name)
+dax_claims()
+{
+	grep -q "^ *$(printf %x $LO)-$(printf %x $((LO + SIZE - 1))) : dax0.0$" /proc/iomem
 }
 # driver_of: the driver dax0.0 is bound to, or nothing
 driver_of() { [ -L $DAX/driver ] && basename "$(readlink $DAX/driver)"; }
@@ -82,13 +89,13 @@ check "no other block has a provider ($(echo $(with_provider)) do)" \
 online_blocks offline $K
 write_to $DRV/kmem/unbind dax0.0
 check "offline and unbound from kmem: blocks and links are gone ($(echo $(range_blocks)))" \
-	eval '[ -z "$(range_blocks)" ] && [ -z "$(kmem_blocks)" ] &&
+	eval '[ -z "$(range_blocks)" ] && [ -z "$(kmem_blocks)" ] && ! dax_claims &&
 	      [ -z "$(with_provider)" ] && [ -z "$(driver_of)" ]'
 
 write_to $DRV/device_dax/new_id dax0.0
 wait_until 10 test -c /dev/dax0.0
-check "bound to device_dax: /dev/dax0.0, no System RAM (kmem), no memory block" \
-	eval '[ "$(driver_of)" = device_dax ] && [ -c /dev/dax0.0 ] &&
+check "bound to device_dax: it claims the range for /dev/dax0.0, no memory block" \
+	eval '[ "$(driver_of)" = device_dax ] && [ -c /dev/dax0.0 ] && dax_claims &&
 	      [ -z "$(kmem_blocks)" ] && [ -z "$(range_blocks)" ]'
 
 write_to $DRV/device_dax/remove_id dax0.0

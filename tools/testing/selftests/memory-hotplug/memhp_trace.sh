@@ -16,8 +16,9 @@
 # the reason and the same page as the event, and a change uevent carries the
 # errno and reason but no page; a successful offline resets them.  With
 # page_owner=on, offline_page_stack (root only) is the stack that allocated
-# the pinned page, a user page fault; the boot memory map was not handed
-# out by the page allocator, so that block's stack is empty.  mem=1920M
+# the pinned page, a user page fault; the page the top boot block names has
+# a stack only if the page allocator gave it out (the boot memory map, a
+# reserved page, was not; a free page has none).  mem=1920M
 # ends boot RAM on a block boundary, below the firmware's reserved top of
 # the 2 GiB: that block has no hole.
 #
@@ -138,11 +139,11 @@ modes=$(stat -c %a $MEM/memory$new/offline_{errno,reason,page,pfn,page_stack} | 
 check "offline_pfn and offline_page_stack are for root only, the others for all ($modes)" \
 	[ "$modes" = "444 444 444 400 400" ]
 stack=$(failure_of $new page_stack)
-# a frame as %pS prints it: symbol+offset/size
-FRAME='^[A-Za-z_][A-Za-z0-9_.]*+0x[0-9a-f]*/0x[0-9a-f]*$'
+# a frame as %pS prints it: symbol+offset/size, and [module] for a module's
+FRAME='^[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+( \[[A-Za-z0-9_]+\])?$'
 sed 's/^/# offline_page_stack: /' <<<"$stack"
 check "offline_page_stack: the pinned page came from a page fault ($(wc -w <<<"$stack") frames)" \
-	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" && ! grep -qv "$FRAME" <<<"$stack"'
+	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" && ! grep -Eqv "$FRAME" <<<"$stack"'
 wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
 ev=$(change_uevent $new)
 check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
@@ -176,9 +177,10 @@ check "memory$top: -16, could not be isolated, the event's page ($(failure_line 
 	      [ "$(failure_of $top pfn)" = "$(field pfn "$blk")" ] &&
 	      [ "$(failure_of $top page)" = "$(field kind "$blk")" ]'
 stack=$(failure_of $top page_stack)
-check "memory$top's $(failure_of $top page) page: no stack if reserved, else whole frames" \
-	eval 'if [ "$(failure_of $top page)" = reserved ]; then [ -z "$stack" ]
-	      else [ -n "$stack" ] && ! grep -qv "$FRAME" <<<"$stack"; fi'
+kind=$(failure_of $top page)
+check "memory$top's $kind page: no stack if not given out, else whole frames" \
+	eval 'case $kind in reserved|buddy|free) [ -z "$stack" ];;
+	      *) [ -n "$stack" ] && ! grep -Eqv "$FRAME" <<<"$stack";; esac'
 wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
 check "a change uevent of memory$top: -16, pages could not be isolated" \
 	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
