@@ -9,8 +9,8 @@
 # block has one.  Offlined and unbound from kmem, the memory goes and the
 # links with it, and the range is claimed by no one; bound to device_dax
 # instead, device_dax claims it for /dev/dax0.0, and it is neither System
-# RAM nor a memory block; back to kmem,
-# the blocks come again and link to dax0.0 again.
+# RAM nor a memory block; back to kmem, the blocks come again and link to
+# dax0.0 again.
 #
 # memhp-qemu: -m 2G
 # memhp-append: memmap=256M%0x40000000-1+0xefffffff memhp_default_state=online_movable

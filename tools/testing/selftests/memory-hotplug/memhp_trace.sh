@@ -144,10 +144,11 @@ stack=$(failure_of $new page_stack)
 FRAME='^[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+( \[[A-Za-z0-9_]+\])?$'
 # page_owner's stand-in stacks, which the file must never show
 STAND_IN='register_(early|dummy|failure)_stack'
+# own_frames STACK: every line a frame, none a stand-in
+own_frames() { ! grep -Eqv "$FRAME" <<<"$1" && ! grep -Eq "$STAND_IN" <<<"$1"; }
 sed 's/^/# offline_page_stack: /' <<<"$stack"
 check "offline_page_stack: the pinned page came from a page fault ($(wc -w <<<"$stack") frames)" \
-	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" && ! grep -Eqv "$FRAME" <<<"$stack" &&
-	      ! grep -Eq "$STAND_IN" <<<"$stack"'
+	eval 'grep -q "^handle_mm_fault+0x" <<<"$stack" && own_frames "$stack"'
 wait_until 10 eval '[ -n "$(change_uevent $new)" ]'
 ev=$(change_uevent $new)
 check "a change uevent of memory$new: errno and reason, no page ($(echo $ev))" \
@@ -184,8 +185,7 @@ stack=$(failure_of $top page_stack)
 kind=$(failure_of $top page)
 check "memory$top's $kind page: no stack if not given out, else none or its own" \
 	eval 'case $kind in reserved|buddy|free) [ -z "$stack" ];;
-	      *) [ -z "$stack" ] || { ! grep -Eqv "$FRAME" <<<"$stack" &&
-				       ! grep -Eq "$STAND_IN" <<<"$stack"; };; esac'
+	      *) [ -z "$stack" ] || own_frames "$stack";; esac'
 wait_until 10 eval '[ -n "$(change_uevent $top)" ]'
 check "a change uevent of memory$top: -16, pages could not be isolated" \
 	eval 'change_uevent $top | grep -qx "OFFLINE_ERRNO=-16" &&
