@@ -289,6 +289,18 @@ if want abi; then
 		"reasons: ${scen##*/} expects '@'; $code never logs it"
 	n=$(echo "$said" | grep -c .)
 	echo "lint: reasons: $n offline failure reasons in code, guide and ${scen##*/}"
+
+	# the commands of the guide's "Everyday tasks" (its "  # " lines) are
+	# the guide_cmd lines of the scenario that runs them in a guest
+	scen=tools/testing/selftests/memory-hotplug/memhp_guide.sh
+	printed=$(awk '/^Everyday tasks$/ { p = NR } p && NR > p + 1 && /^====/ { exit }
+		p && /^  # / { print }' "$TOP/$guide" | sed 's/^  # //' | sort -u)
+	ran=$(sed -nE "s/^guide_cmd '(.*)'\$/\1/p" "$TOP/$scen" | sort -u)
+	[ -n "$printed" ] || problem "guide: no command in $guide's Everyday tasks"
+	set_diff "$printed" "$ran" "guide: $guide prints '@'; no guide_cmd of ${scen##*/} runs it" \
+		"guide: ${scen##*/} runs '@'; $guide's Everyday tasks do not print it"
+	n=$(echo "$printed" | grep -c .)
+	echo "lint: guide: $n commands of Everyday tasks run by ${scen##*/}"
 fi
 
 echo "lint: $problems problems"
