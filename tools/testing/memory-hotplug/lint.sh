@@ -14,7 +14,8 @@
 #     /sys/devices/system/memory are the ones memhp_errno.sh checks; the
 #     files memhp_sysfs.sh accepts are the ones the ABI documents; the
 #     reasons a failed offline logs are the admin guide's, and
-#     memhp_offline_reasons.sh provokes each.
+#     memhp_offline_reasons.sh provokes each; the commands of the guide's
+#     "Everyday tasks" are the ones memhp_guide.sh runs as printed.
 # A tool that is missing or dies is a problem too, never a clean result:
 # sparse must be installed, make must succeed, checkpatch must exit 0 or 1
 # and end with its "total:" line (which must count the findings shown),
