@@ -12,6 +12,7 @@
 #define _MM_TESTS_MEMORY_HOTPLUG_ZONE_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/memblock.h>
 #include <linux/sizes.h>
 
 /* ---- memory_hotplug.online_policy parsing ---- */
