@@ -13,6 +13,9 @@
 #   make soak              256 random hot-plug cycles under load, data
 #                          checked (memhp_soak.sh; CYCLES=N for another count)
 #   make bench             memhp against the stock kernel (see bench.py)
+#   make compat            the API's in-tree callers built against ours and
+#                          stock: x86_64 allmodconfig, arm64, ppc64le, s390;
+#                          an arm64 ACPI boot hot-plugs a DIMM (compat.sh)
 #   make patches           the series for review: build/patches/ (series.py)
 #   make patches-verify    git am it patch by patch to a fresh base; each
 #                          prefix must build and pass checkpatch --strict
@@ -25,6 +28,7 @@
 #                          (IMPL=fix: stock + the one fix MEMHP_FIX names)
 #   T="dimm probe"         run only these scenarios
 #   FIX="08 09"            make fixes-verify: only the fixes of those numbers
+#   TARGETS="x86 arm64"    make compat: only these of x86 arm64 ppc64le s390
 #   FAULTS=all             fault injection scenarios fail every step, not a subset
 #                          (the default with PROFILE=debug; FAULTS=subset there)
 #   PROFILE=debug          the sanitizer kernels (memhp-debug.config), in build/debug
@@ -67,16 +71,18 @@ DEPS := $(BASE_DEP) qemu-system-x86 busybox-static flex bison bc \
 	gcc libc6-dev make perl xz-utils ccache rsync acpica-tools sparse \
 	python3-docutils python3-ply python3-git
 
-# Only `make bench` needs these (the plot).
+# Only `make bench` needs these (the plot); `make compat` the cross tools.
 BENCH_DEPS := python3-matplotlib
+COMPAT_DEPS := universal-ctags gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu \
+	gcc-s390x-linux-gnu qemu-system-arm qemu-efi-aarch64
 
-.PHONY: all kernel deps install-missing check check-all lint demo shell bench initrd clean distclean help \
+.PHONY: all kernel deps install-missing check check-all lint demo shell bench compat initrd clean distclean help \
 	patches patches-verify fixes fixes-verify soak
 
 all: kernel
 
 help:
-	@sed -n '3,34p' Makefile
+	@sed -n '3,38p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
@@ -125,6 +131,10 @@ demo: initrd
 
 shell: initrd
 	@$(PY) $(HARNESS)/memhp_vm.py shell $(IMPL)
+
+compat: deps
+	@$(MAKE) --no-print-directory install-missing PKGS="$(COMPAT_DEPS)"
+	@$(HARNESS)/compat.sh $(TARGETS)
 
 soak: initrd
 	@MEMHP_SOAK_CYCLES=$(or $(CYCLES),256) $(PY) $(HARNESS)/memhp_vm.py check $(IMPL) soak
