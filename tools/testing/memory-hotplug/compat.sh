@@ -51,7 +51,8 @@ pass=0 fail=0 n=0
 
 ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)) fail=$((fail + 1)); echo "not ok $n $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# check DESC CMD...: one case, CMD's verdict; returns it too
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
 finish() { echo "1..$n"; echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
 
 # arch_of TARGET: ARCH= CROSS_COMPILE= and the make goals of a whole build
@@ -67,12 +68,10 @@ arch_of()
 }
 
 # mine: our .c files, the overlay's and those patches/series edits
-mine()
-{
-	"$HERE/tree.sh" overlay-files | grep -vE '^(tools|Documentation)/' | grep '\.c$'
-	grep -h '^+++ b/.*\.c$' $(sed -n "s|^\([0-9].*\.patch\)$|$TOP/patches/\1|p" \
-		"$TOP/patches/series") | sed 's|^+++ b/||'
-}
+mine() { { new_files; "$HERE/tree.sh" series-files; } | grep '\.c$' | sort -u; }
+
+# patched: the .c files and headers of the base that patches/series edits
+patched() { "$HERE/tree.sh" series-files | grep '\.[ch]$'; }
 
 # new_files: the overlay's .c files and headers (no stock warning excuses them)
 new_files() { "$HERE/tree.sh" overlay-files | grep -vE '^(tools|Documentation)/' | grep '\.[ch]$'; }
@@ -88,34 +87,38 @@ exports()
 		sort -u
 }
 
-# callers: .c files of the pristine tree that use the API (see above)
+# api_names: the names the two stock headers declare (universal-ctags:
+# functions, prototypes, variables, macros, types, enumerators) and those
+# either tree exports from the files we replace
+api_names()
+{
+	{ { exports "$TOP"; exports "$PRISTINE"; } | cut -d' ' -f1
+	  ctags -x --language-force=C --c-kinds=+px --_xformat='%N %K' \
+		"$PRISTINE/include/linux/memory.h" "$PRISTINE/include/linux/memory_hotplug.h" |
+		awk '$2 != "member" && $2 != "union" && $1 !~ /^__anon|_H_?$/ { print $1 }'
+	} | grep -vxE 'text_mutex' | sort -u
+}
+
+# callers: .c files of the pristine tree that use one of $NAMES or include
+# either header
 callers()
 {
-	local syms re dirs="arch block drivers fs init ipc kernel lib mm net security sound virt"
+	local re dirs="arch block drivers fs init ipc kernel lib mm net security sound virt"
 
-	syms=$({ { exports "$TOP"; exports "$PRISTINE"; } | cut -d' ' -f1
-		ctags -x --c-kinds=+px --_xformat='%N %K' \
-			"$PRISTINE/include/linux/memory.h" \
-			"$PRISTINE/include/linux/memory_hotplug.h" |
-			awk '$2 != "member" && $2 != "union" && $1 !~ /^__anon|_H_?$/ { print $1 }'
-		} | grep -vxE 'text_mutex' | sort -u)
-	re="(?<![.>\\w])($(echo $syms | tr ' ' '|'))\\b"
+	re="(?<![.>\\w])($(echo $NAMES | tr ' ' '|'))\\b"
 	(cd "$PRISTINE" &&
 		{ grep -rlP --include='*.c' "$re" $dirs
 		  grep -rlE --include='*.c' '^#\s*include\s*<linux/memory(_hotplug)?\.h>' $dirs
 		} | sort -u)
 }
 
-# sane_callers: the list has the users the issue names (a broken grep or
-# ctags would shrink it without a word)
-sane_callers()
+# known LIST WORD...: each WORD is a line of LIST (a broken grep or ctags
+# would shrink the lists without a word)
+known()
 {
-	local f bad=
-	for f in drivers/virtio/virtio_mem.c drivers/dax/kmem.c drivers/s390/char/sclp_cmd.c \
-		arch/powerpc/platforms/pseries/hotplug-memory.c drivers/hv/hv_balloon.c \
-		drivers/xen/balloon.c mm/memremap.c drivers/base/node.c; do
-		echo "$CALLERS" | grep -qxF "$f" || bad="$bad $f"
-	done
+	local list=$1 w bad=
+	shift
+	for w in "$@"; do echo "$list" | grep -qxF "$w" || bad="$bad $w"; done
 	[ -z "$bad" ] || { echo "# missing:$bad"; return 1; }
 }
 
@@ -147,18 +150,21 @@ kmake()
 # is in OBJ/.config as written
 config_landed()
 {
-	local line opt want got bad=
+	local line opt want got bad='' seen=0
+	[ -f "$2/.config" ] || return 1
 	while read -r line; do
 		case $line in
 		CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
 		"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want=n ;;
 		*) continue ;;
 		esac
+		seen=$((seen + 1))
 		got=$(sed -n "s/^$opt=//p" "$2/.config")
 		[ -z "$got" ] && got=n
 		[ "$got" = "$want" ] || bad="$bad $opt=$want(.config: $got)"
 	done <"$1"
 	[ -z "$bad" ] || { echo "# not in .config:$bad"; return 1; }
+	[ $seen -gt 0 ]
 }
 
 # in_tree SRC FILE...: the FILEs that exist in SRC
@@ -169,11 +175,16 @@ built() { local o=$1 f; shift; for f in "$@"; do [ -f "$o/${f%.c}.o" ] && echo "
 
 # diagnostics LOG IMPL KIND: the compiler's KIND (error, warning) lines of
 # LOG as "path: KIND: text", the path relative to the tree, without line
-# numbers (they differ between the trees), sorted
+# numbers (they differ between the trees), sorted; for errors also
+# modpost's section mismatches and missing symbols, without offsets
 diagnostics()
 {
+	local modpost='#'
+	[ "$3" = error ] &&
+		modpost='s#^(WARNING|ERROR): modpost: (.*(section mismatch|undefined!).*)#modpost: \2#p'
 	sed -nE -e "s#^([^ :]*/)?$2/src/([^ :]+)(:[0-9]+){1,2}: (fatal )?$3: (.*)#\\2: $3: \\5#p" \
-		-e "s#^([^ :]+)\\.o: $3: (objtool: .*)#\\1.c: $3: \\2#p" "$1" | sort -u
+		-e "s#^([^ :]+)\\.o: $3: (objtool: .*)#\\1.c: $3: \\2#p" -e "$modpost" "$1" |
+		sed -E 's/\+0x[0-9a-f]+//g' | sort -u
 }
 
 one_build()
@@ -219,7 +230,8 @@ one_build()
 	fi
 	what=builds
 	[ "$t" = x86 ] && what="make prepare"
-	check "$t $impl: $what ($(($(date +%s) - start)) s)" [ $rc = 0 ]
+	check "$t $impl: $what" [ $rc = 0 ]
+	echo "# $t $impl: $what took $(($(date +%s) - start)) s"
 	[ $rc = 0 ] || grep -E 'error:|Error [0-9]' "$log" | head -10 | sed 's/^/# /'
 	built "$obj" $(callers_for "$ARCH") >"$obj/callers-built.txt"
 	[ "$impl" = ours ] && built "$obj" $MINE >"$obj/mine-built.txt"
@@ -245,7 +257,8 @@ unbuilt_note()
 	left=$(callers_for "$ARCH" | grep -vxF -f "$o" | grep -vxF -f "$u")
 	[ -z "$left" ] ||
 		echo "# $1: $(echo "$left" | wc -l) callers built by neither tree (their option is" \
-			"off here, or another directory's Makefile builds them):" $left
+			"off here, another directory's Makefile builds them, or they do not compile" \
+			"alone on the base either):" $left
 }
 
 # only_ours TARGET KIND: KIND lines of ours that stock's build does not have
@@ -260,14 +273,16 @@ no_new_errors()
 	[ -z "$e" ] || { echo "$e" | head -10 | sed 's/^/# /'; return 1; }
 }
 
-# our_files_clean TARGET: the core of ours compiled in this run, W=1 warns
-# about no new file of ours, and about no file patches/series edits beyond
-# what it warns there on stock
+# our_files_clean TARGET: our files compiled in this run (on x86 every .c
+# file of ours, elsewhere the core), W=1 warns about no new file of ours,
+# and about no file patches/series edits beyond what it warns there on stock
 our_files_clean()
 {
-	local o=$BUILD/compat/$1-ours f w bad=
-	for f in mm/memory_hotplug.c mm/memory_hotplug_online.c mm/memory_hotplug_offline.c \
-		mm/memory_hotplug_zone.c mm/sparse_hotplug.c drivers/base/memory.c; do
+	local o=$BUILD/compat/$1-ours f w bad='' want
+	want="mm/memory_hotplug.c mm/memory_hotplug_online.c mm/memory_hotplug_offline.c
+		mm/memory_hotplug_zone.c mm/sparse_hotplug.c drivers/base/memory.c"
+	[ "$1" = x86 ] && want=$MINE
+	for f in $want; do
 		grep -qxF "$f" "$o/mine-built.txt" 2>/dev/null || bad="$bad $f"
 	done
 	[ -z "$bad" ] || { echo "# not compiled in this run:$bad"; return 1; }
@@ -331,7 +346,8 @@ arm64_boot()
 		*) echo "# $line" ;;
 		esac
 	done <"$dir/boot.out"
-	check "arm64 $impl boot: compat_boot.py ended with its verdict (rc $rc)" \
+	[ $rc = 0 ] || echo "# compat_boot.py: rc $rc"
+	check "arm64 $impl boot: compat_boot.py ended with its verdict" \
 		eval '[ $rc = 0 ] || { [ $rc = 1 ] && grep -q "^not ok " "$dir/boot.out"; }'
 	echo "# arm64 $impl: boot took $(($(date +%s) - start)) s"
 }
@@ -343,7 +359,7 @@ main()
 	for t in $TARGETS; do
 		arch_of "$t" || { not_ok "target $t is one of x86 arm64 ppc64le s390"; finish; }
 	done
-	if ! command -v ctags >/dev/null; then
+	if ! ctags --version 2>/dev/null | grep -q '^Universal Ctags'; then
 		not_ok "universal-ctags is installed (make compat installs it)"
 		finish
 	fi
@@ -352,13 +368,20 @@ main()
 		"$HERE/tree.sh" impl $impl >&2 || { not_ok "tree.sh impl $impl"; finish; }
 	done
 	NEW=$(new_files)
-	MINE=$(mine | sort -u)
+	MINE=$(mine)
 	NEW_RE=$(echo "$NEW" | sed 's/[.]/\\./g' | paste -sd'|')
-	PATCHED_RE=$(echo "$MINE" | grep -vxF "$NEW" | sed 's/[.]/\\./g' | paste -sd'|')
+	PATCHED_RE=$(patched | sed 's/[.]/\\./g' | paste -sd'|')
+	NAMES=$(api_names)
+	# a prototype only ctags finds, an enumerator, an export of each file
+	check "the API's $(echo "$NAMES" | grep -c .) names include known ones" \
+		known "$NAMES" arch_add_memory online_pages MEM_PREPARE_ONLINE \
+		add_memory_driver_managed register_memory_notifier || finish
 	CALLERS=$(callers)
-	echo "# make compat: $(echo "$CALLERS" | grep -c .) callers of the memory-hotplug API;" \
-		"targets: $TARGETS"
-	check "the callers found include the API's known users" sane_callers || finish
+	check "the $(echo "$CALLERS" | grep -c .) callers found include the API's known users" \
+		known "$CALLERS" drivers/virtio/virtio_mem.c drivers/dax/kmem.c \
+		drivers/s390/char/sclp_cmd.c arch/powerpc/platforms/pseries/hotplug-memory.c \
+		drivers/hv/hv_balloon.c drivers/xen/balloon.c mm/memremap.c drivers/base/node.c ||
+		finish
 	check "ours exports every symbol stock exports from the files it replaces, alike" same_exports
 	for t in $TARGETS; do
 		arch_of "$t"
@@ -370,7 +393,8 @@ main()
 		nbuilt=$(cat "$BUILD/compat/$t-ours/callers-built.txt" 2>/dev/null | wc -l)
 		check "$t: ours and stock built the same $nbuilt callers' objects" same_callers "$t"
 		unbuilt_note "$t"
-		check "$t: no compiler error with ours that stock does not give too" no_new_errors "$t"
+		check "$t: no compiler error or modpost mismatch with ours that stock does not give too" \
+			no_new_errors "$t"
 		check "$t: our files compiled in this run, and W=1 warns about none of them" \
 			our_files_clean "$t"
 		[ "$t" = arm64 ] || continue

@@ -61,6 +61,7 @@ class Boot:
         self.lines = []
         self.cond = threading.Condition()
         self.eof = False
+        self.closed = False     # the log, under cond
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
@@ -72,8 +73,9 @@ class Boot:
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             with self.cond:
-                self.log.write(line + "\n")
-                self.log.flush()
+                if not self.closed:
+                    self.log.write(line + "\n")
+                    self.log.flush()
                 self.lines.append(line)
                 self.cond.notify_all()
         with self.cond:
@@ -113,11 +115,15 @@ class Boot:
             self.proc.wait(grace)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass    # returncode stays None: a failed check below
         self.reader.join(10)
         if self.qmp:
             self.qmp.close()
         with self.cond:
+            self.closed = True
             self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -162,13 +168,14 @@ def result(ok, desc, why=None):
 
 
 def serve(boot, deadline, bad):
-    """Act on the guest's "@@" lines until its "@@ end N"; the N it gave,
-    or None when the console ended or DEADLINE passed first."""
-    pos, got = 0, 0
+    """Act on the guest's "@@" lines until its "@@ end N"; the N it gave
+    (None when the console ended or DEADLINE passed first), the number of
+    results it printed and the requests it made."""
+    pos, got, asked = 0, 0, []
     while True:
         line = boot.next_line(pos, deadline)
         if line is None:
-            return None, got
+            return None, got, asked
         pos += 1
         if BAD_CONSOLE.search(line):
             bad.append(line)
@@ -176,6 +183,8 @@ def serve(boot, deadline, bad):
         if not m:
             continue
         word = m.group(1)
+        if word in ("plug", "unplug"):
+            asked.append(word)
         if word == "plug":
             err = plug(boot)
             result(not err, "QEMU plugs a %d MiB pc-dimm" % DIMM_MB, err)
@@ -183,7 +192,7 @@ def serve(boot, deadline, bad):
             err = unplug(boot)
             result(not err, "QEMU unplugs it: DEVICE_DELETED", err)
         elif re.fullmatch(r"end \d+", word):
-            return int(word.split()[1]), got
+            return int(word.split()[1]), got, asked
         elif word.startswith("ok "):
             got += 1
             print(word)
@@ -206,9 +215,10 @@ def run(image, initrd, log):
         result(False, "QEMU starts", str(err))
         return 1
     want = got = None
+    asked = []
     try:
         boot.connect(time.time() + 30)
-        want, got = serve(boot, deadline, bad)
+        want, got, asked = serve(boot, deadline, bad)
     except GuestError as err:
         why = str(err)
     except Exception:  # a bug of ours: a failed check, not a traceback
@@ -224,14 +234,16 @@ def run(image, initrd, log):
         why = "QEMU exited" if boot.eof else "no end within %d s" % TIMEOUT
     result(want is not None, "the guest ran to its end", why)
     if want is not None:
-        result(want == got,
-               "the host got each of the guest's %d results" % want,
-               "got %d" % got)
+        result(want == got, "the host got each of the guest's results",
+               "the guest made %d checks, the host got %d" % (want, got))
+        result(asked == ["plug", "unplug"],
+               "the guest asked for the plug, then the unplug",
+               "it asked for: %s" % (" ".join(asked) or "nothing"))
         result(boot.proc.returncode == 0, "QEMU exited cleanly after poweroff",
                "rc %s" % boot.proc.returncode)
     result(not bad, "the console reports no kernel problem",
            bad[0] if bad else None)
-    if want is None or bad:
+    if FAILED:
         for line in boot.lines[-TAIL:]:
             print("#   " + line)
     return 1 if FAILED else 0

@@ -6,6 +6,8 @@
 #   tree.sh pristine          extract the pinned base tarball once (never modified)
 #   tree.sh impl IMPL         make build/IMPL/src: a hard-linked copy of pristine,
 #                             plus (IMPL=ours) our overlay files and patches/series
+#   tree.sh overlay-files     the overlay's files (paths in the kernel tree)
+#   tree.sh series-files      the base's files that patches/series edits
 #
 # Re-running `impl ours` after editing an overlay file replaces only the files
 # whose content changed (fresh mtime, so kbuild rebuilds just those); a file
@@ -105,6 +107,12 @@ series() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"
 }
 
+# series_files: the base's files that patches/series edits
+series_files() {
+	local p
+	for p in $(series); do patched_files "$TOP/patches/$p"; done | sort -u
+}
+
 sync_patches() {
 	local stamp=$OUT/patches.sum sum p
 	sum=$(cd "$TOP/patches" 2>/dev/null && series | xargs -r sha256sum; true)
@@ -182,5 +190,6 @@ case ${1:-} in
 pristine) make_pristine ;;
 impl) make_impl "${2:?IMPL}" ;;
 overlay-files) overlay_files ;;
-*) die "usage: tree.sh pristine | impl IMPL | overlay-files" ;;
+series-files) series_files ;;
+*) die "usage: tree.sh pristine | impl IMPL | overlay-files | series-files" ;;
 esac
