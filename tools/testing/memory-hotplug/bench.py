@@ -16,10 +16,14 @@ Two sections, each with its own pair of kernels: the headline, "release"
 (kernel/configs/memhp-release.config: no VM or lock debugging, no KUnit,
 no fault injection, no slub_debug; make bench builds it in build/release),
 and "debug" (the kernels every test scenario boots, in build/).  The bulk
-hot-add rows have a memmap-store limit: the time the guest's CPUs take to
-write the memmap bytes of that much memory (64 bytes per 4 KiB page) with
-plain stores, all CPUs at once, at the best bandwidth any boot of the
-section measured (memhp_helper store-rate).
+hot-add rows and one block's online have a memmap-store limit: the time
+the guest's CPUs take to write the memmap bytes of that much memory (64
+bytes per 4 KiB page) with plain stores, all CPUs at once, at the best
+bandwidth any boot of the section measured (memhp_helper store-rate); the
+offline of 1 GiB full of data has a copy limit, the time one CPU takes to
+memcpy() the bytes migrated (memhp_helper copy-rate).  The boot with a
+16 GiB DIMM onlined as it is added also gives dimm_cost: its boot time
+minus the same round's boot without DIMMs, same kernel.
 
     bench.py [--quick] [--rounds N] [--only NAME,...] [--section S] [--aa]
              [--replot]
@@ -108,6 +112,29 @@ BENCHES = [
      "boot to init with a 16 GiB DIMM present at boot, onlined as it is "
      "added"),
 ]
+
+LIMITS_TEXT = (
+    "Limits (the \"limit\" column): how long the bulk stores or copies of "
+    "the work take on this VM, measured in the guest at the best rate any "
+    "boot of the section saw.  Bulk hot-add rows: writing N GiB's memmap, "
+    "N * 16 MiB (64 bytes of struct page per 4 KiB page), with memset() on "
+    "every vCPU at once (store_MiBps: memhp_helper store-rate over 512 MiB, "
+    "best of 5).  One block's online (latency): writing that block's memmap "
+    "(block_MiB / 64) at the same all-vCPU rate, although stock onlines a "
+    "block on one CPU and so little memmap may stay in cache.  "
+    "offline_1G_full: copying each kernel's own migrated_kb with 4 KiB "
+    "memcpy()s on one vCPU, as a migration copies each page on the CPU "
+    "that offlines (copy_MiBps: memhp_helper copy-rate over 128 MiB, best "
+    "of 5).  ours/limit and stock/limit say how far from it each kernel is.  "
+    "The limits use user-space memset() and memcpy(), whose instructions "
+    "an emulator can run slower than the kernel's own: a kernel can come in "
+    "under them.")
+DIMM_COST_TEXT = (
+    "dimm_cost (boot_cold16_online): its boot_to_init minus that of the "
+    "same round's boot without DIMMs, same kernel: what onlining the "
+    "cold-plugged 16 GiB DIMM as it is added costs the boot "
+    "(boot_to_init is /proc/uptime, 10 ms resolution).  Left offline, "
+    "compare boot_cold16 with boot directly.")
 
 # For which metrics a larger value is better (everything else: smaller).
 HIGHER_IS_BETTER = ("MiBps", "memfree", "memtotal")
@@ -237,18 +264,70 @@ def summarize(runs, section):
     return rows
 
 
-def add_limits(rows, runs):
-    """The memmap-store limit of each bulk add_online_NG row: N GiB's memmap
-    (N * 16 MiB) written at the best store bandwidth any boot measured."""
-    rates = [r[impl]["values"]["store_MiBps"][0]
+def best_rate(runs, name):
+    """The best value of metric NAME any boot of the section measured."""
+    rates = [r[impl]["values"][name][0]
              for rounds in runs.values() for r in rounds for impl in IMPLS
-             if "store_MiBps" in r[impl]["values"]]
-    if not rates:
-        return
+             if name in r[impl]["values"]]
+    return max(rates) if rates else None
+
+
+def values_of(runs, name, impl):
+    """Every value of metric NAME that kernel IMPL gave in the section."""
+    return [r[impl]["values"][name][0]
+            for rounds in runs.values() for r in rounds
+            if name in r[impl]["values"]]
+
+
+def add_limits(rows, runs):
+    """The limit of each row whose work has one (LIMITS_TEXT): the memmap
+    stores of an add_online_NG row or of one block's online, the copy of
+    the bytes each kernel migrated ("limit_by": per kernel, when they
+    differ)."""
+    store = best_rate(runs, "store_MiBps")
+    copy = best_rate(runs, "copy_MiBps")
+    blocks = values_of(runs, "block_MiB", "ours") + \
+        values_of(runs, "block_MiB", "upstream")
     for row in rows:
         n = size_of(row["metric"], "add_online_")
-        if n is not None:
-            row["limit"] = n * 16 / max(rates) * 1e6     # us
+        if store and n is not None:
+            row["limit"] = n * 16 / store * 1e6     # us
+        elif store and blocks and row["bench"] == "latency" and \
+                row["metric"].startswith("online_"):
+            row["limit"] = max(blocks) / 64 / store * 1e6
+        elif copy and row["metric"] == "offline_1G_full":
+            by = {col: values_of(runs, "migrated_kb", impl)
+                  for col, impl in (("ours", "ours"), ("stock", "upstream"))}
+            if all(by.values()):
+                row["limit_by"] = {col: statistics.median(kb) / 1024 / copy
+                                   * 1e6 for col, kb in by.items()}
+                row["limit"] = statistics.median(
+                    list(row["limit_by"].values()))
+
+
+def derive(runs):
+    """RUNS with what a cold-plugged DIMM adds to the boot (DIMM_COST_TEXT):
+    boot_to_init minus that of the boot without DIMMs, same round, same
+    kernel ("dimm_cost")."""
+    base = runs.get("boot")
+    if not base:
+        return runs
+    out = dict(runs)
+    for bench in ("boot_cold16_online",):
+        if bench not in runs:
+            continue
+        out[bench] = []
+        for rnd, r in enumerate(runs[bench]):
+            new = {}
+            for impl in IMPLS:
+                new[impl] = dict(r[impl], values=dict(r[impl]["values"]))
+                b = base[rnd][impl]["values"].get("boot_to_init") \
+                    if rnd < len(base) else None
+                v = r[impl]["values"].get("boot_to_init")
+                if b and v:
+                    new[impl]["values"]["dimm_cost"] = (v[0] - b[0], "us")
+            out[bench].append(new)
+    return out
 
 
 def size_of(metric_name, prefix):
@@ -347,7 +426,7 @@ def table(rows, aa, noise):
     head = ["metric", "ours", "stock", "ours/stock", "per-round range",
             "verdict"]
     if lim:
-        head += ["memmap-store limit", "ours/limit", "stock/limit"]
+        head += ["limit", "ours/limit", "stock/limit"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         rng = ("%.3f–%.3f" % (r["ratio_min"], r["ratio_max"])
@@ -359,9 +438,10 @@ def table(rows, aa, noise):
                  "(A/A)" if aa else verdict(r, noise)]
         if lim:
             if "limit" in r:
+                by = r.get("limit_by", {})
                 cells += [fmt(r["limit"], "us")] + [
-                    "%.1f" % (r[c] / r["limit"]) if r[c] == r[c] else "-"
-                    for c in ("ours", "stock")]
+                    "%.1f" % (r[c] / by.get(c, r["limit"]))
+                    if r[c] == r[c] else "-" for c in ("ours", "stock")]
             else:
                 cells += ["-", "-", "-"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -379,13 +459,11 @@ def report(rows, args, took, meta):
              "per-round ratios." + ("" if args.aa else
                                     " Verdict: the ratio against the A/A "
                                     "range of the last `make bench AA=1`."),
-             "Memmap-store limit (bulk hot-add rows): the time to write N "
-             "GiB's memmap, N * 16 MiB (64 bytes of struct page per 4 KiB "
-             "page), with memset() on every vCPU at once, at the best "
-             "bandwidth any boot of the section measured (store_MiBps: "
-             "memhp_helper store-rate, 512 MiB, best of 5).  Adding memory "
-             "cannot take less; ours/limit says how far from it each "
-             "kernel is.", ""]
+             ""]
+    if any("limit" in r for r in rows):
+        lines += [LIMITS_TEXT, ""]
+    if any(r["metric"] == "dimm_cost" for r in rows):
+        lines += [DIMM_COST_TEXT, ""]
     for sec, title_, _, _, what in SECTIONS:
         srows = [r for r in rows if r["section"] == sec]
         if not srows:
@@ -515,7 +593,7 @@ def collect_notes(runs):
 
 
 def summarize_all(runs):
-    return [row for sec in runs for row in summarize(runs[sec], sec)]
+    return [row for sec in runs for row in summarize(derive(runs[sec]), sec)]
 
 
 def replot(args):

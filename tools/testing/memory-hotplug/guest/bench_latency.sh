@@ -3,7 +3,8 @@
 #
 # bench: latency of onlining (online_movable, online_kernel) and offlining
 # one 128 MiB block, timed in the guest around each sysfs write
-# ($EPOCHREALTIME: clock_gettime, no fork).  Prints "SAMPLES <what> <us>...".
+# ($EPOCHREALTIME: clock_gettime, no fork).  Prints "SAMPLES <what> <us>...",
+# and "METRIC block_MiB" (the block size, for the report's memmap limit).
 #
 # memhp-qemu: -m 1G,slots=4,maxmem=16G
 # memhp-timeout: 600
@@ -40,3 +41,4 @@ for ((r = 0; r < reps; r++)); do
 	done
 done
 for k in "${!S[@]}"; do echo "SAMPLES $k${S[$k]}"; done
+echo "METRIC block_MiB $((BLOCK_SIZE >> 20)) MiB"

@@ -49,6 +49,11 @@
  *	at once per round.  Prints "STORE <bytes per round> <nanoseconds
  *	of the fastest round>", the round timed from the start signal to
  *	the last process done.
+ *   memhp_helper copy-rate MIB ROUNDS
+ *	the copy bandwidth of one CPU, the way a page migration copies: one
+ *	process memcpy()s MIB MiB from one buffer of its own to another,
+ *	both written first, 4 KiB at a time, ROUNDS times.  Prints "COPY <bytes per round>
+ *	<nanoseconds of the fastest round>".
  *
  * Built by the kselftest Makefile (TEST_GEN_FILES) as memhp_helper.
  */
@@ -70,6 +75,8 @@
 #include <unistd.h>
 
 #define MIB (1024UL * 1024)
+/* the unit a migration copies: one base page */
+#define PAGE_BYTES 4096UL
 #define HPAGE (2 * MIB)
 
 /* SIGUSR1 stays blocked, so one sent early waits, pending, for us. */
@@ -565,6 +572,48 @@ static int cmd_store_rate(size_t mib, int rounds)
 	return 0;
 }
 
+/* Copy @bytes from @src to @dst a base page at a time, as a migration does. */
+static void copy_pages(char *dst, const char *src, size_t bytes)
+{
+	size_t off;
+
+	for (off = 0; off < bytes; off += PAGE_BYTES) {
+		memcpy(dst + off, src + off, PAGE_BYTES);
+		/* the copy counts as read: the compiler may not drop it */
+		asm volatile("" : : "r"(dst) : "memory");
+	}
+}
+
+static int cmd_copy_rate(size_t mib, int rounds)
+{
+	size_t bytes = mib * MIB;
+	uint64_t best = UINT64_MAX, t0;
+	char *src, *dst;
+	int r;
+
+	if (!bytes || rounds < 1)
+		return 2;
+	src = mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED) {
+		perror("memhp_helper: mmap");
+		return 1;
+	}
+	dst = src + bytes;
+	/* both faulted in: the timed rounds take no page fault */
+	memset(src, 1, 2 * bytes);
+	for (r = 0; r < rounds; r++) {
+		t0 = now_ns();
+		copy_pages(dst, src, bytes);
+		t0 = now_ns() - t0;
+		if (t0 < best)
+			best = t0;
+	}
+	printf("COPY %zu %llu\n", bytes, (unsigned long long)best);
+	munmap(src, 2 * bytes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -587,6 +636,8 @@ int main(int argc, char **argv)
 		return cmd_fail_all(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "store-rate"))
 		return cmd_store_rate(strtoul(argv[2], NULL, 0), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "copy-rate"))
+		return cmd_copy_rate(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "kmsg"))
 		return cmd_kmsg(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of memhp_helper.c\n");
