@@ -123,12 +123,14 @@ LIMITS_TEXT = (
     "(block_MiB / 64) at the same all-vCPU rate, although stock onlines a "
     "block on one CPU and so little memmap may stay in cache.  "
     "offline_1G_full: copying each kernel's own migrated_kb with 4 KiB "
-    "memcpy()s on one vCPU, as a migration copies each page on the CPU "
+    "memcpy()s on one vCPU (which the compiler inlines as \"rep movsq\", "
+    "as in the kernel's copy_page(); a migration's copy_mc_to_kernel() "
+    "uses other instructions), as a migration copies each page on the CPU "
     "that offlines (copy_MiBps: memhp_helper copy-rate over 128 MiB, best "
     "of 5).  ours/limit and stock/limit say how far from it each kernel is.  "
-    "The limits use user-space memset() and memcpy(), whose instructions "
-    "an emulator can run slower than the kernel's own: a kernel can come in "
-    "under them.")
+    "The limits are user-space code, whose instructions an emulator can "
+    "run at another speed than the kernel's own: they are reference "
+    "points, not floors, and a kernel can come in under them.")
 DIMM_COST_TEXT = (
     "dimm_cost (boot_cold16_online): its boot_to_init minus that of the "
     "same round's boot without DIMMs, same kernel: what onlining the "

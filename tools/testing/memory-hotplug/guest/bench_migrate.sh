@@ -4,7 +4,8 @@
 # bench: offline of 1 GiB of ZONE_MOVABLE memory full of page cache (tmpfs)
 # and anonymous pages: migration throughput in MiB/s of used memory moved.
 # Then, with the data gone, the copy bandwidth of one CPU (memhp_helper
-# copy-rate: 4 KiB memcpy()s, best of 5 rounds over 128 MiB): "METRIC copy_MiBps".  A migration copies each page
+# copy-rate: 4 KiB memcpy()s, inlined as "rep movsq", best of 5 rounds
+# over 128 MiB): "METRIC copy_MiBps".  A migration copies each page
 # on the CPU that offlines the block.
 #
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
