@@ -266,19 +266,17 @@ def summarize(runs, section):
     return rows
 
 
-def best_rate(runs, name):
-    """The best value of metric NAME any boot of the section measured."""
-    rates = [r[impl]["values"][name][0]
-             for rounds in runs.values() for r in rounds for impl in IMPLS
-             if name in r[impl]["values"]]
-    return max(rates) if rates else None
-
-
 def values_of(runs, name, impl):
     """Every value of metric NAME that kernel IMPL gave in the section."""
     return [r[impl]["values"][name][0]
             for rounds in runs.values() for r in rounds
             if name in r[impl]["values"]]
+
+
+def best_rate(runs, name):
+    """The best value of metric NAME any boot of the section measured."""
+    rates = [v for impl in IMPLS for v in values_of(runs, name, impl)]
+    return max(rates) if rates else None
 
 
 def add_limits(rows, runs):
@@ -288,15 +286,14 @@ def add_limits(rows, runs):
     differ)."""
     store = best_rate(runs, "store_MiBps")
     copy = best_rate(runs, "copy_MiBps")
-    blocks = values_of(runs, "block_MiB", "ours") + \
-        values_of(runs, "block_MiB", "upstream")
+    block = best_rate(runs, "block_MiB")
     for row in rows:
         n = size_of(row["metric"], "add_online_")
         if store and n is not None:
             row["limit"] = n * 16 / store * 1e6     # us
-        elif store and blocks and row["bench"] == "latency" and \
+        elif store and block and row["bench"] == "latency" and \
                 row["metric"].startswith("online_"):
-            row["limit"] = max(blocks) / 64 / store * 1e6
+            row["limit"] = block / 64 / store * 1e6
         elif copy and row["metric"] == "offline_1G_full":
             by = {col: values_of(runs, "migrated_kb", impl)
                   for col, impl in (("ours", "ours"), ("stock", "upstream"))}
@@ -311,24 +308,20 @@ def derive(runs):
     """RUNS with what a cold-plugged DIMM adds to the boot (DIMM_COST_TEXT):
     boot_to_init minus that of the boot without DIMMs, same round, same
     kernel ("dimm_cost")."""
-    base = runs.get("boot")
-    if not base:
+    base, cold = runs.get("boot"), runs.get("boot_cold16_online")
+    if not base or not cold:
         return runs
-    out = dict(runs)
-    for bench in ("boot_cold16_online",):
-        if bench not in runs:
-            continue
-        out[bench] = []
-        for rnd, r in enumerate(runs[bench]):
-            new = {}
-            for impl in IMPLS:
-                new[impl] = dict(r[impl], values=dict(r[impl]["values"]))
-                b = base[rnd][impl]["values"].get("boot_to_init") \
-                    if rnd < len(base) else None
-                v = r[impl]["values"].get("boot_to_init")
-                if b and v:
-                    new[impl]["values"]["dimm_cost"] = (v[0] - b[0], "us")
-            out[bench].append(new)
+    out = dict(runs, boot_cold16_online=[])
+    for rnd, r in enumerate(cold):
+        new = {}
+        for impl in IMPLS:
+            new[impl] = dict(r[impl], values=dict(r[impl]["values"]))
+            b = base[rnd][impl]["values"].get("boot_to_init") \
+                if rnd < len(base) else None
+            v = r[impl]["values"].get("boot_to_init")
+            if b and v:
+                new[impl]["values"]["dimm_cost"] = (v[0] - b[0], "us")
+        out["boot_cold16_online"].append(new)
     return out
 
 

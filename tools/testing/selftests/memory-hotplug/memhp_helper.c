@@ -54,8 +54,8 @@
  *	process memcpy()s MIB MiB from one buffer of its own to another,
  *	both written first, 4 KiB at a time (GCC -O2 on x86-64 inlines that
  *	as "rep movsq", the instruction of the kernel's copy_page()), ROUNDS
- *	times.  Prints "COPY <bytes per round>
- *	<nanoseconds of the fastest round>".
+ *	times.  Prints "COPY <bytes per round> <nanoseconds of the fastest
+ *	round>".
  *
  * Built by the kselftest Makefile (TEST_GEN_FILES) as memhp_helper.
  */
