@@ -538,6 +538,27 @@ MODULE_PARM_DESC(memmap_on_memory,
 		 "Hot-added memory carries its own memmap (Y/N/force; force may leave pages of each block unused)");
 #endif
 
+static bool free_memmap_on_offline;
+module_param(free_memmap_on_offline, bool, 0644);
+MODULE_PARM_DESC(free_memmap_on_offline,
+		 "Offline memory gives back its memmap, rebuilt when it is onlined (default N)");
+
+/**
+ * mhp_free_memmap_on_offline() - do offline blocks release their memmap?
+ *
+ * memory_hotplug.free_memmap_on_offline: blocks that go offline, and
+ * memory added offline, keep no memmap (unless it lives in the block
+ * itself, memmap_on_memory); onlining rebuilds it.  A block follows the
+ * switch as it was when the block went offline or was added.
+ *
+ * Context: Any.
+ * Return: the switch.
+ */
+bool mhp_free_memmap_on_offline(void)
+{
+	return READ_ONCE(free_memmap_on_offline);
+}
+
 #ifndef arch_supports_memmap_on_memory
 /* Default: the memmap of a block must fill whole PMD mappings. */
 static bool arch_supports_memmap_on_memory(unsigned long vmemmap_size)
@@ -711,7 +732,7 @@ int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 	for (; pfn < end; pfn += chunk) {
 		chunk = to_section_end(pfn, end);
 		ret = sparse_add_section(nid, pfn, chunk, params->altmap,
-					 params->pgmap);
+					 params->pgmap, params->defer_memmap);
 		if (ret)
 			break;
 		cond_resched();
@@ -924,6 +945,8 @@ static noinline int map_with_devices(const struct hotadd *ha, u64 start,
 	struct mhp_params params = {
 		.pgprot = pgprot_mhp(PAGE_KERNEL),
 		.altmap = altmap,
+		/* a self-hosted memmap costs the kernel nothing while offline */
+		.defer_memmap = !altmap && mhp_free_memmap_on_offline(),
 	};
 	int ret;
 

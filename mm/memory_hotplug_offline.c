@@ -26,6 +26,8 @@
  *    kswapd and kcompactd stop on a node left without memory; MEM_OFFLINE;
  *    the range leaves the zone span, and once the memmap walks that may
  *    have seen it online are over, its memmap is poisoned (DEBUG_VM).
+ *    With memory_hotplug.free_memmap_on_offline, drivers/base/memory.c
+ *    then gives the memmap back (sparse_memmap_release()).
  *
  * Evacuation retries for as long as it makes progress or may make it:
  * pages pinned for a while (DMA, a pipe holding a page) keep it busy, and

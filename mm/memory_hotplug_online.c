@@ -9,6 +9,8 @@
  *
  * drivers/base/memory.c onlines one block at a time, in this order:
  *
+ * 0. sparse_memmap_restore() when the block's memmap was given back while
+ *    it was offline (memory_hotplug.free_memmap_on_offline).
  * 1. mhp_init_memmap_on_memory() when the block carries its own memmap:
  *    those leading pages join the zone and are marked self-hosted.
  * 2. online_pages() for the rest: the range joins the zone (memmap written,

@@ -27,6 +27,20 @@
  * because it was allocated in one piece.  When the map empties the section
  * stops being valid first, then loses its usage, then its memmap pointer.
  *
+ * Offline sections without a memmap (memory_hotplug.free_memmap_on_offline):
+ * a whole section that is offline may give its memmap back
+ * (sparse_memmap_release()) and stay present, with SECTION_HAS_MEM_MAP and
+ * the memmap pointer cleared, so pfn_valid() says no for its pfns, as for
+ * a hole, and pfn_to_online_page() says no as for any offline pfn.  Its
+ * usage, subsection map and flags stay, so a later online rebuilds the
+ * memmap (sparse_memmap_restore()) exactly as hot-add made it, and a
+ * removal has only the rest to undo.  A hot-add may leave a new section in
+ * that state from the start.  A memmap taken from an altmap is never
+ * given back: it lives in the offline memory itself.  A boot section's
+ * memmap is counted as boot memmap (nr_memmap_boot_pages) whether it is
+ * the one from boot or a rebuilt one, so each release takes back what was
+ * counted.
+ *
  * The rules for pfn walkers.  The section's usage (pfn_valid(),
  * pfn_to_online_page()): looked at only under rcu_read_lock() and only
  * after seeing a valid section.  The usage is freed with kfree_rcu() after
@@ -35,8 +49,10 @@
  * that came from the boot allocation (PageReserved) are never freed; a
  * section added again later reuses them.  The struct pages themselves
  * (compaction): read only inside a memmap_walk_begin() section that
- * checked the pfn online; a memmap is freed here only after the offline
- * of its range waited for every such section (memmap_walkers_sync()).
+ * checked the pfn online (or valid); a memmap is freed here only after it
+ * stopped being valid and every such section that may have seen it valid
+ * ended (memmap_walkers_sync()), and so did every RCU reader that checked
+ * pfn_valid() with preemption disabled.
  *
  * Context: all of it runs with mem_hotplug_lock held for writing.
  */
@@ -205,6 +221,19 @@ VISIBLE_IF_KUNIT unsigned long part_memmap_pages(unsigned long pfn,
 }
 EXPORT_SYMBOL_IF_KUNIT(part_memmap_pages);
 
+/*
+ * Count @pages of memmap for the section of @pfn: a section present at boot
+ * counts in nr_memmap_boot_pages, also after its memmap was rebuilt, so
+ * that its release at removal takes back what was counted.
+ */
+static void memmap_account(unsigned long pfn, long pages)
+{
+	if (early_section(__pfn_to_section(pfn)))
+		memmap_boot_pages_add(pages);
+	else
+		memmap_pages_add(pages);
+}
+
 static noinline struct page *memmap_get(int nid, unsigned long pfn,
 					unsigned long nr,
 					struct vmem_altmap *altmap,
@@ -219,7 +248,7 @@ static noinline struct page *memmap_get(int nid, unsigned long pfn,
 		vmemmap_free(first, first + nr * sizeof(struct page), altmap);
 		return NULL;
 	}
-	memmap_pages_add(part_memmap_pages(pfn, nr, altmap, pgmap));
+	memmap_account(pfn, part_memmap_pages(pfn, nr, altmap, pgmap));
 	return memmap;
 }
 ALLOW_ERROR_INJECTION(memmap_get, NULL);
@@ -229,25 +258,23 @@ static void memmap_put(unsigned long pfn, unsigned long nr,
 {
 	unsigned long first = (unsigned long)pfn_to_page(pfn);
 
-	memmap_pages_add(-(long)part_memmap_pages(pfn, nr, altmap, pgmap));
+	memmap_account(pfn, -(long)part_memmap_pages(pfn, nr, altmap, pgmap));
 	vmemmap_free(first, first + nr * sizeof(struct page), altmap);
-}
-
-/* The whole memmap of a section present at boot, allocated in one piece. */
-static void boot_memmap_put(unsigned long section_pfn)
-{
-	unsigned long first = (unsigned long)pfn_to_page(section_pfn);
-
-	memmap_boot_pages_add(-(long)part_memmap_pages(section_pfn,
-						       PAGES_PER_SECTION,
-						       NULL, NULL));
-	vmemmap_free(first, first + PAGES_PER_SECTION * sizeof(struct page),
-		     NULL);
 }
 
 /* ------------------------------------------------------------------------
  * Activating and deactivating a part of a section
  */
+
+/*
+ * Present, but its memmap was released (or, for a deferred hot-add, never
+ * populated): no SECTION_HAS_MEM_MAP and no memmap pointer.
+ */
+static bool memmap_released(struct mem_section *ms)
+{
+	return present_section(ms) && !valid_section(ms) &&
+	       !(ms->section_mem_map & SECTION_MAP_MASK);
+}
 
 /* The section lost its last subsection: retire it, walkers first. */
 static void section_retire(struct mem_section *ms)
@@ -268,6 +295,7 @@ static void section_deactivate(unsigned long pfn, unsigned long nr,
 {
 	struct mem_section *ms = __pfn_to_section(pfn);
 	bool boot = early_section(ms);
+	bool released = memmap_released(ms);
 	bool empty;
 
 	if (WARN(subsections_release(usage_map(ms), pfn, nr),
@@ -276,16 +304,17 @@ static void section_deactivate(unsigned long pfn, unsigned long nr,
 	empty = bitmap_empty(usage_map(ms), SUBSECTIONS_PER_SECTION);
 	if (empty)
 		section_retire(ms);
-	if (!boot)
+	/* a boot section's memmap was allocated in one piece: freed so */
+	if (!released && !boot)
 		memmap_put(pfn, nr, altmap, pgmap);
-	else if (empty)
-		boot_memmap_put(SECTION_ALIGN_DOWN(pfn));
+	else if (!released && empty)
+		memmap_put(SECTION_ALIGN_DOWN(pfn), PAGES_PER_SECTION, NULL, NULL);
 	if (empty)
 		ms->section_mem_map = 0;
 }
 
 static noinline int section_activate(int nid, unsigned long pfn,
-				     unsigned long nr,
+				     unsigned long nr, bool defer_memmap,
 				     struct vmem_altmap *altmap,
 				     struct dev_pagemap *pgmap)
 {
@@ -304,6 +333,8 @@ static noinline int section_activate(int nid, unsigned long pfn,
 		goto free_usage;
 	/* a boot section's memmap covers all of it, holes included */
 	if (early_section(ms) && nr < PAGES_PER_SECTION)
+		return 0;
+	if (defer_memmap)
 		return 0;
 	if (!memmap_get(nid, pfn, nr, altmap, pgmap)) {
 		ret = -ENOMEM;
@@ -339,6 +370,9 @@ static void section_publish(unsigned long nr)
  * @nr_pages: number of pfns, subsection aligned, within one section.
  * @altmap: where the memmap comes from (memmap_on_memory), or NULL.
  * @pgmap: ZONE_DEVICE pagemap (compound page geometry), or NULL.
+ * @defer_memmap: a whole new section of memory gets its memmap only when it
+ *	is onlined (sparse_memmap_restore()); it is present, with its memmap
+ *	released, until then.
  *
  * The struct pages stay poisoned until onlining initialises them (unless
  * the altmap's memory is not accessible yet).
@@ -349,7 +383,7 @@ static void section_publish(unsigned long nr)
 noinline int sparse_add_section(int nid, unsigned long start_pfn,
 				unsigned long nr_pages,
 				struct vmem_altmap *altmap,
-				struct dev_pagemap *pgmap)
+				struct dev_pagemap *pgmap, bool defer_memmap)
 {
 	bool poison = !altmap || !altmap->inaccessible;
 	unsigned long nr = pfn_to_section_nr(start_pfn);
@@ -358,9 +392,17 @@ noinline int sparse_add_section(int nid, unsigned long start_pfn,
 	ret = sparse_index_init(nr, nid);
 	if (ret < 0)
 		return ret;
-	ret = section_activate(nid, start_pfn, nr_pages, altmap, pgmap);
+	defer_memmap &= !altmap && !pgmap && nr_pages == PAGES_PER_SECTION &&
+			!early_section(__nr_to_section(nr));
+	ret = section_activate(nid, start_pfn, nr_pages, defer_memmap, altmap,
+			       pgmap);
 	if (ret)
 		return ret;
+	if (defer_memmap) {
+		/* present, no memmap: pfn_valid() says no until onlining */
+		__section_mark_present(__nr_to_section(nr), nr);
+		return 0;
+	}
 	if (poison)
 		page_init_poison(pfn_to_page(start_pfn),
 				 sizeof(struct page) * nr_pages);
@@ -384,7 +426,132 @@ ALLOW_ERROR_INJECTION(sparse_add_section, ERRNO);
 void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
 			   struct vmem_altmap *altmap, struct dev_pagemap *pgmap)
 {
-	if (WARN_ON_ONCE(!valid_section(__pfn_to_section(pfn))))
+	if (WARN_ON_ONCE(!present_section(__pfn_to_section(pfn))))
 		return;
 	section_deactivate(pfn, nr_pages, altmap, pgmap);
 }
+
+/* ------------------------------------------------------------------------
+ * Releasing the memmap of offline sections, and rebuilding it
+ */
+
+/* Whether @ms is offline, whole, and has its memmap: it can be released. */
+static bool memmap_releasable(struct mem_section *ms)
+{
+	unsigned long *map = usage_map(ms);
+
+	return valid_section(ms) && !online_section(ms) && map &&
+	       bitmap_full(map, SUBSECTIONS_PER_SECTION);
+}
+
+/* First step of a release: readers stop trusting the memmap of @ms. */
+static void memmap_invalidate(struct mem_section *ms)
+{
+	WRITE_ONCE(ms->section_mem_map,
+		   ms->section_mem_map & ~SECTION_HAS_MEM_MAP);
+}
+
+/* Invalidated and not yet freed: the memmap pointer is still there. */
+static bool memmap_invalidated(struct mem_section *ms)
+{
+	return present_section(ms) && !valid_section(ms) &&
+	       (ms->section_mem_map & SECTION_MAP_MASK);
+}
+
+/* Second step: free the memmap of an invalidated section. */
+static void memmap_free(unsigned long section_pfn)
+{
+	struct mem_section *ms = __pfn_to_section(section_pfn);
+
+	memmap_put(section_pfn, PAGES_PER_SECTION, NULL, NULL);
+	WRITE_ONCE(ms->section_mem_map,
+		   ms->section_mem_map & ~SECTION_MAP_MASK);
+}
+
+/**
+ * sparse_memmap_release() - free the memmap of the offline sections of a range
+ * @pfn: first pfn, section aligned.
+ * @nr_pages: number of pfns, whole sections.
+ *
+ * The sections stay present; pfn_valid() answers false for their pfns until
+ * sparse_memmap_restore() rebuilds the memmap, as pfn_to_online_page()
+ * already does for offline memory.  In three steps: every section whose
+ * memmap goes is invalidated (SECTION_HAS_MEM_MAP cleared); then readers
+ * that may have seen it valid are waited for, RCU readers (pfn_valid()
+ * inside a read-side section) and memmap walks (memmap_walkers_sync());
+ * then the memmaps are freed.  Sections that are online, not whole (a boot
+ * section with holes) or released already are left as they are.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing; sleeps.
+ */
+void sparse_memmap_release(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long end = pfn + nr_pages, cur;
+	bool any = false;
+
+	mem_hotplug_assert_held();
+	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
+		if (!memmap_releasable(__pfn_to_section(cur)))
+			continue;
+		memmap_invalidate(__pfn_to_section(cur));
+		any = true;
+	}
+	if (!any)
+		return;
+	synchronize_rcu_expedited();
+	memmap_walkers_sync();
+	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
+		if (memmap_invalidated(__pfn_to_section(cur)))
+			memmap_free(cur);
+		cond_resched();
+	}
+}
+
+/* Undo the populates of a restore that failed at @failed. */
+static void memmap_unpopulate(unsigned long pfn, unsigned long failed)
+{
+	for (; pfn < failed; pfn += PAGES_PER_SECTION)
+		if (memmap_released(__pfn_to_section(pfn)))
+			memmap_put(pfn, PAGES_PER_SECTION, NULL, NULL);
+}
+
+/**
+ * sparse_memmap_restore() - rebuild the memmap of released sections
+ * @nid: node to allocate the memmap on.
+ * @pfn: first pfn, section aligned.
+ * @nr_pages: number of pfns, whole sections.
+ *
+ * Every released section of the range gets a memmap again, poisoned as at
+ * hot-add, and becomes valid; onlining then initialises it.  All or
+ * nothing: on failure the memmaps populated by this call are freed and
+ * the sections stay released.
+ *
+ * Context: Process context, mem_hotplug_lock held for writing.
+ * Return: 1 when a section was rebuilt, 0 when none was released, -ENOMEM.
+ */
+noinline int sparse_memmap_restore(int nid, unsigned long pfn,
+				   unsigned long nr_pages)
+{
+	unsigned long end = pfn + nr_pages, cur;
+	bool any = false;
+
+	mem_hotplug_assert_held();
+	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
+		if (!memmap_released(__pfn_to_section(cur)))
+			continue;
+		if (!memmap_get(nid, cur, PAGES_PER_SECTION, NULL, NULL)) {
+			memmap_unpopulate(pfn, cur);
+			return -ENOMEM;
+		}
+		page_init_poison(pfn_to_page(cur),
+				 sizeof(struct page) * PAGES_PER_SECTION);
+		any = true;
+	}
+	/* the memmaps are mapped and poisoned before any reader trusts them */
+	smp_wmb();
+	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION)
+		if (memmap_released(__pfn_to_section(cur)))
+			section_publish(pfn_to_section_nr(cur));
+	return any;
+}
+ALLOW_ERROR_INJECTION(sparse_memmap_restore, ERRNO);

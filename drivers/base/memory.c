@@ -16,7 +16,9 @@
  * offlining a block is delegated to mm/: zone_for_pfn_range() in
  * memory_hotplug_zone.c, online_pages() and the memmap_on_memory helpers in
  * memory_hotplug_online.c, offline_pages() in
- * memory_hotplug_offline.c.
+ * memory_hotplug_offline.c, and the memmap of an offline block
+ * (sparse_memmap_release() after an offline, sparse_memmap_restore() before
+ * an online) to sparse_hotplug.c.
  * The node links belong to drivers/base/node.c.
  *
  * Transitions.  A block is MEM_ONLINE, MEM_OFFLINE, or MEM_GOING_OFFLINE
@@ -422,13 +424,18 @@ static int __memory_block_online(struct memory_block *mem)
 	struct block_span span = span_of(mem);
 	struct memory_notify arg = span_notify(&span);
 	struct zone *zone;
-	int ret;
+	int rebuilt, ret;
 
 	zone = zone_for_pfn_range(mem->online_type, mem->nid, mem->group,
 				  span.start_pfn, span.nr_pages);
+	/* a memmap released while offline comes back first (1: it did) */
+	rebuilt = sparse_memmap_restore(zone_to_nid(zone), span.start_pfn,
+					span.nr_pages);
+	if (rebuilt < 0)
+		return rebuilt;
 	ret = notifier_to_errno(memory_notify(MEM_PREPARE_ONLINE, &arg));
 	if (ret)
-		return ret;
+		goto release_memmap;
 	ret = online_span(mem, &span, zone);
 	if (ret)
 		goto finish_offline;
@@ -439,6 +446,9 @@ static int __memory_block_online(struct memory_block *mem)
 finish_offline:
 	/* PREPARE_ONLINE subscribers undo what they prepared */
 	memory_notify(MEM_FINISH_OFFLINE, &arg);
+release_memmap:
+	if (rebuilt)
+		sparse_memmap_release(span.start_pfn, span.nr_pages);
 	return ret;
 }
 
@@ -499,6 +509,9 @@ static int __memory_block_offline(struct memory_block *mem)
 		goto restore_present_count;
 	if (span.nr_vmemmap)
 		mhp_deinit_memmap_on_memory(span.start_pfn, span.nr_vmemmap);
+	/* a memmap kept in the block itself costs the kernel nothing */
+	else if (mhp_free_memmap_on_offline())
+		sparse_memmap_release(span.start_pfn, span.nr_pages);
 	/* pairs with READ_ONCE() in valid_zones_show() */
 	WRITE_ONCE(mem->zone, NULL);
 	memory_notify(MEM_FINISH_OFFLINE, &arg);

@@ -429,6 +429,7 @@ errno_name()
 	*"Device or resource busy"*) echo EBUSY ;;
 	*"Argument list too long"*) echo E2BIG ;;
 	*"Input/output error"*) echo EIO ;;
+	*"No such device or address"*) echo ENXIO ;;
 	*"Cannot allocate memory"*) echo ENOMEM ;;
 	*"Operation not permitted"*) echo EPERM ;;
 	*"Memory page has hardware error"*) echo EHWPOISON ;;
