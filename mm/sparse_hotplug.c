@@ -270,11 +270,12 @@ static void memmap_put(unsigned long pfn, unsigned long nr,
  * Present, but its memmap was released (or, for a deferred hot-add, never
  * populated): no SECTION_HAS_MEM_MAP and no memmap pointer.
  */
-static bool memmap_released(struct mem_section *ms)
+VISIBLE_IF_KUNIT bool memmap_released(struct mem_section *ms)
 {
 	return present_section(ms) && !valid_section(ms) &&
 	       !(ms->section_mem_map & SECTION_MAP_MASK);
 }
+EXPORT_SYMBOL_IF_KUNIT(memmap_released);
 
 /* The section lost its last subsection: retire it, walkers first. */
 static void section_retire(struct mem_section *ms)
@@ -436,27 +437,30 @@ void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
  */
 
 /* Whether @ms is offline, whole, and has its memmap: it can be released. */
-static bool memmap_releasable(struct mem_section *ms)
+VISIBLE_IF_KUNIT bool memmap_releasable(struct mem_section *ms)
 {
 	unsigned long *map = usage_map(ms);
 
 	return valid_section(ms) && !online_section(ms) && map &&
 	       bitmap_full(map, SUBSECTIONS_PER_SECTION);
 }
+EXPORT_SYMBOL_IF_KUNIT(memmap_releasable);
 
 /* First step of a release: readers stop trusting the memmap of @ms. */
-static void memmap_invalidate(struct mem_section *ms)
+VISIBLE_IF_KUNIT void memmap_invalidate(struct mem_section *ms)
 {
 	WRITE_ONCE(ms->section_mem_map,
 		   ms->section_mem_map & ~SECTION_HAS_MEM_MAP);
 }
+EXPORT_SYMBOL_IF_KUNIT(memmap_invalidate);
 
 /* Invalidated and not yet freed: the memmap pointer is still there. */
-static bool memmap_invalidated(struct mem_section *ms)
+VISIBLE_IF_KUNIT bool memmap_invalidated(struct mem_section *ms)
 {
 	return present_section(ms) && !valid_section(ms) &&
 	       (ms->section_mem_map & SECTION_MAP_MASK);
 }
+EXPORT_SYMBOL_IF_KUNIT(memmap_invalidated);
 
 /* Second step: free the memmap of an invalidated section. */
 static void memmap_free(unsigned long section_pfn)

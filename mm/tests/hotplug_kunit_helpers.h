@@ -25,6 +25,10 @@ int subsections_release(unsigned long *map, unsigned long pfn,
 unsigned long part_memmap_pages(unsigned long pfn, unsigned long nr,
 				struct vmem_altmap *altmap,
 				struct dev_pagemap *pgmap);
+bool memmap_releasable(struct mem_section *ms);
+void memmap_invalidate(struct mem_section *ms);
+bool memmap_invalidated(struct mem_section *ms);
+bool memmap_released(struct mem_section *ms);
 #endif
 
 #endif /* _MM_TESTS_HOTPLUG_KUNIT_HELPERS_H */

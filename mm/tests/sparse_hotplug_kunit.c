@@ -4,8 +4,9 @@
  *
  * Built in or as a module (CONFIG_SPARSE_HOTPLUG_KUNIT_TEST); the helpers it
  * tests are exported to it with CONFIG_KUNIT.  The subsection map arithmetic
- * runs on local bitmaps, so no section of the machine is touched; the
- * memmap cost is checked against the size of struct page.
+ * runs on local bitmaps, and the memmap states of an offline section on
+ * local sections, so no section of the machine is touched; the memmap cost
+ * is checked against the size of struct page.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -91,12 +92,78 @@ static void sparse_test_memmap_cost_is_struct_pages(struct kunit *test)
 			part_memmap_pages(SUB, SUB, NULL, NULL));
 }
 
+/* A section of our own, present with a (made-up) memmap and every subsection. */
+static struct mem_section *whole_offline_section(struct kunit *test)
+{
+	struct mem_section *ms = kunit_kzalloc(test, sizeof(*ms), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ms);
+	ms->usage = kunit_kzalloc(test, sizeof(*ms->usage), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ms->usage);
+	bitmap_fill(ms->usage->subsection_map, SUBSECTIONS_PER_SECTION);
+	ms->section_mem_map = BIT(SECTION_MAP_LAST_BIT + 3) |
+			      SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+	return ms;
+}
+
+/* Only a whole, offline section with a memmap gives its memmap back. */
+static void sparse_test_only_whole_offline_sections_release(struct kunit *test)
+{
+	struct mem_section *ms = whole_offline_section(test);
+
+	KUNIT_EXPECT_TRUE(test, memmap_releasable(ms));
+	ms->section_mem_map |= SECTION_IS_ONLINE;
+	KUNIT_EXPECT_FALSE(test, memmap_releasable(ms));
+	ms->section_mem_map &= ~SECTION_IS_ONLINE;
+	clear_bit(1, ms->usage->subsection_map);
+	KUNIT_EXPECT_FALSE(test, memmap_releasable(ms));
+	set_bit(1, ms->usage->subsection_map);
+	ms->usage = NULL;
+	KUNIT_EXPECT_FALSE(test, memmap_releasable(ms));
+}
+
+/*
+ * An invalidated section is no longer valid but keeps its memmap pointer
+ * until the memmap is freed; then it is released, and still present.
+ */
+static void sparse_test_invalidated_until_freed_then_released(struct kunit *test)
+{
+	struct mem_section *ms = whole_offline_section(test);
+
+	KUNIT_EXPECT_FALSE(test, memmap_invalidated(ms));
+	KUNIT_EXPECT_FALSE(test, memmap_released(ms));
+	memmap_invalidate(ms);
+	KUNIT_EXPECT_FALSE(test, valid_section(ms));
+	KUNIT_EXPECT_TRUE(test, memmap_invalidated(ms));
+	KUNIT_EXPECT_FALSE(test, memmap_released(ms));
+	KUNIT_EXPECT_FALSE(test, memmap_releasable(ms));
+	ms->section_mem_map &= ~SECTION_MAP_MASK;
+	KUNIT_EXPECT_FALSE(test, memmap_invalidated(ms));
+	KUNIT_EXPECT_TRUE(test, memmap_released(ms));
+	KUNIT_EXPECT_TRUE(test, present_section(ms));
+}
+
+/* A section never added is neither released nor invalidated. */
+static void sparse_test_absent_section_has_no_memmap_state(struct kunit *test)
+{
+	struct mem_section ms = {};
+
+	KUNIT_EXPECT_FALSE(test, memmap_released(&ms));
+	KUNIT_EXPECT_FALSE(test, memmap_invalidated(&ms));
+	KUNIT_EXPECT_FALSE(test, memmap_releasable(&ms));
+	ms.section_mem_map = SECTION_MARKED_PRESENT;
+	KUNIT_EXPECT_TRUE(test, memmap_released(&ms));
+}
+
 static struct kunit_case sparse_test_cases[] = {
 	KUNIT_CASE(sparse_test_mask_covers_the_part),
 	KUNIT_CASE(sparse_test_claim_refuses_overlap),
 	KUNIT_CASE(sparse_test_release_needs_all_of_the_part),
 	KUNIT_CASE(sparse_test_claim_release_round_trip),
 	KUNIT_CASE(sparse_test_memmap_cost_is_struct_pages),
+	KUNIT_CASE(sparse_test_only_whole_offline_sections_release),
+	KUNIT_CASE(sparse_test_invalidated_until_freed_then_released),
+	KUNIT_CASE(sparse_test_absent_section_has_no_memmap_state),
 	{}
 };
 
