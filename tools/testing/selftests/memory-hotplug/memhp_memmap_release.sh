@@ -29,7 +29,7 @@
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 18
 
 P=/sys/module/memory_hotplug/parameters
 # a block's memmap: 64 bytes of struct page per 4 KiB page
@@ -99,6 +99,36 @@ for i in 1 2 3; do
 		offline ${V[@]} && [ "$(memmap)" -eq $memmap0 ] || { ok=; break; }
 done
 check "three more online/offline cycles build and release it each time" [ -n "$ok" ]
+
+# ---- readers racing the release ------------------------------------------------
+# kpageflags, kpagecount, kpagecgroup, pagetypeinfo and page_owner read the
+# blocks' struct pages while the blocks go on and offline
+# (the /proc/kpage* files are indexed by pfn: only the blocks' part is read)
+reader()
+{
+	local lo=$(block_pfn ${V[0]}) n=$((2 * BLOCK_SIZE / 4096)) f
+	while [ -e /tmp/readers.on ]; do
+		for f in "$@"; do
+			case $f in
+			/proc/kpage*) dd if=$f bs=8 skip=$lo count=$n 2>/dev/null ;;
+			*) cat $f ;;
+			esac | cksum >/dev/null
+		done
+	done
+}
+touch /tmp/readers.on
+reader /proc/kpageflags /proc/kpagecount & r1=$!
+reader $(ls /proc/kpagecgroup 2>/dev/null) /proc/pagetypeinfo & r2=$!
+reader /sys/kernel/debug/page_owner & r3=$!
+ok=1
+for i in $(seq ${RACE_CYCLES:-10}); do
+	online ${V[@]} && offline ${V[@]} || { ok=; break; }
+done
+alive=$(kill -0 $r1 $r2 $r3 2>&1 && echo yes)
+rm /tmp/readers.on
+wait $r1 $r2 $r3
+check "${RACE_CYCLES:-10} online/offline cycles race readers of their struct pages (readers alive: ${alive:-no})" \
+	eval '[ -n "$ok" ] && [ -n "$alive" ] && [ "$(memmap)" -eq $memmap0 ]'
 
 # ---- the switch at run time -------------------------------------------------
 set_switch 0
