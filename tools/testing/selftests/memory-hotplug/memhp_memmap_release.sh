@@ -29,7 +29,7 @@
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 20
 
 P=/sys/module/memory_hotplug/parameters
 # a block's memmap: 64 bytes of struct page per 4 KiB page
@@ -43,9 +43,18 @@ soft_offline() { try_write $MEM/soft_offline_page $(($(block_pfn "$@") * 4096));
 hard_offline() { try_write $MEM/hard_offline_page $(($(block_pfn "$@") * 4096)); }
 nopage() { [ $(( $(flags_of $(block_pfn "$@")) & (1 << 20) )) -ne 0 ]; }
 set_switch() { echo "$1" >$P/free_memmap_on_offline; }
-states() { local b; for b in "$@"; do [ "$(try_write $MEM/memory$b/state "$STATE")" = OK ] || return 1; done; }
-online() { STATE=online_movable states "$@"; }
-offline() { STATE=offline states "$@"; }
+# states STATE BLOCK...: write STATE to each block's state file
+states()
+{
+	local state=$1 b
+	shift
+	for b in "$@"; do
+		[ "$(try_write $MEM/memory$b/state $state)" = OK ] || return 1
+	done
+}
+online() { states online_movable "$@"; }
+offline() { states offline "$@"; }
+said() { ktap_print_msg "$*"; return 1; }
 # every pfn walker a guest reaches, over memory whose memmap is released
 walkers_pass()
 {
@@ -53,13 +62,13 @@ walkers_pass()
 	c0=$(corrupt)
 	for b in "$@"; do
 		nopage $b 0 && nopage $b $((BLOCK_SIZE / 4096 - 1)) ||
-			{ ktap_print_msg "block $b: kpageflags $(flags_of $(block_pfn $b))"; return 1; }
+			said "block $b: kpageflags $(flags_of $(block_pfn $b))" || return
 		got="$(soft_offline $b 7) $(hard_offline $b 9)"
 		[ "$got" = "ENXIO ENXIO" ] ||
-			{ ktap_print_msg "block $b: soft, hard_offline_page: $got"; return 1; }
-		[ -n "$(zones_of $b)" ] || { ktap_print_msg "block $b: no valid_zones"; return 1; }
+			said "block $b: soft, hard_offline_page: $got" || return
+		[ -n "$(zones_of $b)" ] || said "block $b: no valid_zones" || return
 	done
-	[ "$(corrupt)" = "$c0" ] || { ktap_print_msg "HardwareCorrupted $c0 -> $(corrupt) kB"; return 1; }
+	[ "$(corrupt)" = "$c0" ] || said "HardwareCorrupted $c0 -> $(corrupt) kB" || return
 	echo 1 >/proc/sys/vm/compact_memory
 }
 # page_owner walks every pfn up to the last; once, it is slow under TCG
@@ -71,6 +80,8 @@ page_owner_reads()
 }
 
 check "free_memmap_on_offline reads Y" [ "$(cat $P/free_memmap_on_offline 2>&1)" = Y ]
+errno_case free_memmap_on_offline EINVAL "not a boolean" $P/free_memmap_on_offline maybe
+check "the refused write left it Y" [ "$(cat $P/free_memmap_on_offline 2>&1)" = Y ]
 total0=$(memtotal_kb) memmap0=$(memmap) boot0=$(boot_memmap)
 ktap_print_msg "start: MemTotal $total0 kB, memmap $memmap0 pages, boot memmap $boot0 pages"
 
@@ -79,15 +90,17 @@ before=$(blocks | tr '\n' ' ') n0=$(nr_blocks)
 vmem_resize $((256 << 20))
 wait_until 60 count_is $((n0 + (256 << 20) / BLOCK_SIZE))
 V=($(new_blocks "$before"))
-check "virtio-mem added ${#V[@]} blocks offline, with no memmap ($(( $(memmap) - memmap0 )) pages)" \
+check "virtio-mem added ${#V[@]} blocks offline, no memmap ($(( $(memmap) - memmap0 )) pages)" \
 	eval '[ ${#V[@]} -eq 2 ] && all_in_state offline ${V[@]} && [ "$(memmap)" -eq $memmap0 ]'
-check "while offline: no page in kpageflags, ENXIO from soft/hard_offline_page, nothing poisoned, compaction runs, valid_zones answers" \
+# kpageflags: no page; soft/hard_offline_page: ENXIO, nothing poisoned;
+# compaction runs; valid_zones answers
+check "while offline, the pfn walkers pass over the blocks" \
 	walkers_pass ${V[@]}
 check "page_owner reads every pfn to the last, past the released blocks" page_owner_reads
 online ${V[@]}
 # nr_memmap_pages also counts page_ext (page_owner's), made at online
 up=$(( $(memmap) - memmap0 )) ext=$(( $(memmap) - memmap0 - 2 * BLOCK_MEMMAP ))
-check "onlined, they have a memmap again (+$up pages: $((2 * BLOCK_MEMMAP)) of memmap, $ext of page_ext) and count in MemTotal" \
+check "onlined: memmap again (+$up pages, $ext of them page_ext), MemTotal counts them" \
 	eval '[ $ext -ge 0 ] && [ "$(memtotal_kb)" -eq $((total0 + 2 * BLOCK_SIZE / 1024)) ]'
 check "data moves through rebuilt block ${V[1]} intact" data_through_block ${V[1]}
 offline ${V[0]}
@@ -127,7 +140,7 @@ done
 alive=$(kill -0 $r1 $r2 $r3 2>&1 && echo yes)
 rm /tmp/readers.on
 wait $r1 $r2 $r3
-check "${RACE_CYCLES:-10} online/offline cycles race readers of their struct pages (readers alive: ${alive:-no})" \
+check "${RACE_CYCLES:-10} on/offline cycles race struct page readers (alive: ${alive:-no})" \
 	eval '[ -n "$ok" ] && [ -n "$alive" ] && [ "$(memmap)" -eq $memmap0 ]'
 
 # ---- the switch at run time -------------------------------------------------
@@ -135,7 +148,7 @@ set_switch 0
 online ${V[0]}
 offline ${V[0]}
 c0=$(corrupt)
-check "switched off: an offline keeps the memmap (+$(( $(memmap) - memmap0 )) pages), soft_offline_page says EIO" \
+check "switched off: offline keeps the memmap (+$(( $(memmap) - memmap0 )) pages), EIO" \
 	eval '[ "$(memmap)" -eq $((memmap0 + BLOCK_MEMMAP)) ] &&
 	      [ "$(soft_offline ${V[0]} 7)" = EIO ] && [ "$(corrupt)" = "$c0" ]'
 set_switch 1
@@ -147,7 +160,7 @@ check "switched on again: the next offline releases it" \
 # ---- boot memory ------------------------------------------------------------
 B=$(offline_boot_blocks 1)
 b1=$(boot_memmap)
-check "boot block ${B:-none} offlined gives back its boot memmap ($(( $(boot_memmap) - boot0 )) pages)" \
+check "boot block ${B:-none} offlined gives back its memmap ($((b1 - boot0)) pages)" \
 	eval '[ -n "$B" ] && [ "$b1" -eq $((boot0 - BLOCK_MEMMAP)) ] && walkers_pass $B'
 check "onlined again, boot block ${B:-none} has it back and carries data intact" \
 	eval '[ -n "$B" ] && online $B && [ "$(boot_memmap)" -eq $boot0 ] &&
@@ -158,7 +171,8 @@ m1=$(memmap)
 D=($(dimm_plug d1 256M))
 online ${D[@]}
 offline ${D[@]}
-check "a self-hosted DIMM keeps its memmap offline (+$(( $(memmap) - m1 )) pages, all in the DIMM): soft_offline_page says EIO" \
+# soft_offline_page: EIO, the page is only offline
+check "a self-hosted DIMM keeps its memmap offline (+$(( $(memmap) - m1 )) pages in it)" \
 	eval '[ ${#D[@]} -eq 2 ] && [ "$(memmap)" -eq $((m1 + 2 * BLOCK_MEMMAP)) ] &&
 	      [ "$(soft_offline ${D[1]} $((BLOCK_MEMMAP + 7)))" = EIO ]'
 check "the DIMM ejects" dimm_unplug d1
@@ -171,7 +185,8 @@ check "virtio-mem shrinks to 0 with its blocks released: they are gone" \
 	      [ ! -e $MEM/memory${V[0]} ] && [ ! -e $MEM/memory${V[1]} ]'
 # the boot block's first memmap was reserved at boot, outside MemTotal;
 # given back, it joined MemTotal, and its rebuilds come from the allocator
-check "counters back at the start: MemTotal $(memtotal_kb) kB (the boot memmap given back: +$((BLOCK_MEMMAP * 4)) kB), memmap $(memmap), boot memmap $(boot_memmap) pages" \
+ktap_print_msg "end: MemTotal $(memtotal_kb) kB, memmap $(memmap), boot memmap $(boot_memmap) pages"
+check "counters back at the start (MemTotal + the boot memmap given back)" \
 	eval '[ "$(memtotal_kb)" -eq $((total0 + BLOCK_MEMMAP * 4)) ] &&
 	      [ "$(memmap)" -eq $memmap0 ] && [ "$(boot_memmap)" -eq $boot0 ]'
 check "no kernel warning" eval '! dmesg | grep -q "WARNING:\|BUG:\|Oops"'
