@@ -37,9 +37,9 @@
  * removal has only the rest to undo.  A hot-add may leave a new section in
  * that state from the start.  A memmap taken from an altmap is never
  * given back: it lives in the offline memory itself.  A boot section's
- * memmap is counted as boot memmap (nr_memmap_boot_pages) whether it is
- * the one from boot or a rebuilt one, so each release takes back what was
- * counted.
+ * first memmap counts in nr_memmap_boot_pages, a rebuilt one (from the
+ * page allocator) in nr_memmap_pages: rebuilt_boot_memmaps says which, so
+ * each release takes back what was counted.
  *
  * The rules for pfn walkers.  The section's usage (pfn_valid(),
  * pfn_to_online_page()): looked at only under rcu_read_lock() and only
@@ -66,6 +66,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
+#include <linux/xarray.h>
 
 #include <kunit/visibility.h>
 
@@ -222,16 +223,28 @@ VISIBLE_IF_KUNIT unsigned long part_memmap_pages(unsigned long pfn,
 EXPORT_SYMBOL_IF_KUNIT(part_memmap_pages);
 
 /*
- * Count @pages of memmap for the section of @pfn: a section present at boot
- * counts in nr_memmap_boot_pages, also after its memmap was rebuilt, so
- * that its release at removal takes back what was counted.
+ * Sections present at boot whose memmap was given back and rebuilt: the
+ * new one came from the page allocator.  Written under mem_hotplug_lock.
+ */
+static DEFINE_XARRAY(rebuilt_boot_memmaps);
+
+/*
+ * Count @pages of memmap for the section of @pfn where it came from: the
+ * boot allocator (nr_memmap_boot_pages) or the page allocator.
  */
 static void memmap_account(unsigned long pfn, long pages)
 {
-	if (early_section(__pfn_to_section(pfn)))
+	if (early_section(__pfn_to_section(pfn)) &&
+	    !xa_load(&rebuilt_boot_memmaps, pfn_to_section_nr(pfn)))
 		memmap_boot_pages_add(pages);
 	else
 		memmap_pages_add(pages);
+}
+
+/* The memmap of the section of @pfn was freed: forget where it came from. */
+static void memmap_forget(unsigned long pfn)
+{
+	xa_erase(&rebuilt_boot_memmaps, pfn_to_section_nr(pfn));
 }
 
 static noinline struct page *memmap_get(int nid, unsigned long pfn,
@@ -310,8 +323,10 @@ static void section_deactivate(unsigned long pfn, unsigned long nr,
 		memmap_put(pfn, nr, altmap, pgmap);
 	else if (!released && empty)
 		memmap_put(SECTION_ALIGN_DOWN(pfn), PAGES_PER_SECTION, NULL, NULL);
-	if (empty)
+	if (empty) {
+		memmap_forget(pfn);
 		ms->section_mem_map = 0;
+	}
 }
 
 static noinline int section_activate(int nid, unsigned long pfn,
@@ -468,6 +483,7 @@ static void memmap_free(unsigned long section_pfn)
 	struct mem_section *ms = __pfn_to_section(section_pfn);
 
 	memmap_put(section_pfn, PAGES_PER_SECTION, NULL, NULL);
+	memmap_forget(section_pfn);
 	WRITE_ONCE(ms->section_mem_map,
 		   ms->section_mem_map & ~SECTION_MAP_MASK);
 }
@@ -514,9 +530,36 @@ void sparse_memmap_release(unsigned long pfn, unsigned long nr_pages)
 /* Undo the populates of a restore that failed at @failed. */
 static void memmap_unpopulate(unsigned long pfn, unsigned long failed)
 {
-	for (; pfn < failed; pfn += PAGES_PER_SECTION)
-		if (memmap_released(__pfn_to_section(pfn)))
-			memmap_put(pfn, PAGES_PER_SECTION, NULL, NULL);
+	for (; pfn < failed; pfn += PAGES_PER_SECTION) {
+		if (!memmap_released(__pfn_to_section(pfn)))
+			continue;
+		memmap_put(pfn, PAGES_PER_SECTION, NULL, NULL);
+		memmap_forget(pfn);
+	}
+}
+
+/*
+ * Populate the memmap of released section @pfn; a boot section's is
+ * noted as coming from the page allocator first, so it is counted so.
+ */
+static int memmap_repopulate(int nid, unsigned long pfn)
+{
+	int ret;
+
+	if (early_section(__pfn_to_section(pfn))) {
+		ret = xa_err(xa_store(&rebuilt_boot_memmaps,
+				      pfn_to_section_nr(pfn), xa_mk_value(1),
+				      GFP_KERNEL));
+		if (ret)
+			return ret;
+	}
+	if (!memmap_get(nid, pfn, PAGES_PER_SECTION, NULL, NULL)) {
+		memmap_forget(pfn);
+		return -ENOMEM;
+	}
+	page_init_poison(pfn_to_page(pfn),
+			 sizeof(struct page) * PAGES_PER_SECTION);
+	return 0;
 }
 
 /**
@@ -538,17 +581,17 @@ noinline int sparse_memmap_restore(int nid, unsigned long pfn,
 {
 	unsigned long end = pfn + nr_pages, cur;
 	bool any = false;
+	int ret;
 
 	mem_hotplug_assert_held();
 	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
 		if (!memmap_released(__pfn_to_section(cur)))
 			continue;
-		if (!memmap_get(nid, cur, PAGES_PER_SECTION, NULL, NULL)) {
+		ret = memmap_repopulate(nid, cur);
+		if (ret) {
 			memmap_unpopulate(pfn, cur);
-			return -ENOMEM;
+			return ret;
 		}
-		page_init_poison(pfn_to_page(cur),
-				 sizeof(struct page) * PAGES_PER_SECTION);
 		any = true;
 	}
 	/* the memmaps are mapped and poisoned before any reader trusts them */

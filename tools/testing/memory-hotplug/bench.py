@@ -104,6 +104,16 @@ BENCHES = [
     ("overhead_mom", "bench_overhead", "",
      "memory_hotplug.memmap_on_memory=1", False,
      "memory cost per GiB added, memmap_on_memory=1"),
+    ("standby", "bench_standby", "", "", False,
+     "kernel memory held by 16 GiB added offline and 1 GiB of boot memory "
+     "offlined"),
+    ("standby_free", "bench_standby", "",
+     "memory_hotplug.free_memmap_on_offline=1", False,
+     "same, free_memmap_on_offline=1 (stock ignores it)"),
+    ("latency_free", "bench_latency", "",
+     "memhp.reps=10 memory_hotplug.free_memmap_on_offline=1", True,
+     "per-block online/offline latency, free_memmap_on_offline=1: each "
+     "online rebuilds the block's memmap (stock ignores it)"),
     ("boot", "bench_boot", "", "", True, "boot to init, no DIMMs"),
     ("boot_cold16", "bench_boot", COLD16, "", False,
      "boot to init with a 16 GiB DIMM present at boot (left offline)"),

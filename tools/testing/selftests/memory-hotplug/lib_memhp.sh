@@ -208,6 +208,13 @@ all_in_state()
 
 memtotal_kb() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 memtotal_is() { [ "$(memtotal_kb)" -eq "$1" ]; }
+# MemTotal plus the boot memmap still held: a boot block's memmap given
+# back by memory_hotplug.free_memmap_on_offline joins MemTotal, so this sum
+# is what stays put across an offline and online of boot memory
+memtotal_boot_kb()
+{
+	echo $(($(memtotal_kb) + $(sed -n 's/^nr_memmap_boot_pages //p' /proc/vmstat) * 4))
+}
 
 # wait_until TIMEOUT-SECONDS COMMAND...: poll until COMMAND succeeds.
 wait_until()
@@ -830,6 +837,22 @@ held_by_kernel_once()
 # A mark that is not a number, or records overwritten since it, end the
 # scenario (from a pipeline too: $$ is the scenario's shell): a check of
 # what the log lacks would pass without evidence.
+# memmap_at_add CMD...: run CMD with memory_hotplug.free_memmap_on_offline
+# off, so that a hot-add allocates its memmap (with the switch on, onlining
+# does); the switch is put back as it was.  A kernel without the switch
+# just runs CMD.
+memmap_at_add()
+{
+	local p=/sys/module/memory_hotplug/parameters/free_memmap_on_offline v rc
+
+	[ -w $p ] || { "$@"; return; }
+	v=$(cat $p)
+	echo N >$p
+	"$@"
+	rc=$?
+	echo "$v" >$p
+	return $rc
+}
 kmsg_bail() { echo "Bail out! $*" >&2; kill $$; exit 1; }
 kmsg_mark()
 {

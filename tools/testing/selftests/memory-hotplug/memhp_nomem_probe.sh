@@ -17,6 +17,9 @@
 # the memmap.  The direct map of the block needs no new page table here
 # (the 2 MiB mappings of the first GiB share a table with boot memory).
 #
+# With memory_hotplug.free_memmap_on_offline=Y a hot-add allocates no
+# memmap (onlining does), so the probe runs with the switch off.
+#
 # It probes no block for good: the one block of the hidden RAM that can
 # be probed (the next holds the firmware's reserved top of RAM) is
 # memhp_probe.sh's, which runs after this test in the collection.
@@ -41,7 +44,7 @@ snap() { (blocks; grep -c 'System RAM' /proc/iomem; memtotal_kb) | md5sum; }
 # if the test is killed mid-write: disarm
 test_cleanup() { echo 0 >$FAIL/probability; }
 before=$(snap)
-r=$(write_without_pages $MEM/probe "$(printf 0x%x $addr)")
+r=$(memmap_at_add write_without_pages $MEM/probe "$(printf 0x%x $addr)")
 check "the probe with no page to allocate fails with ENOMEM ($r)" [ "$r" = ENOMEM ]
 check "and changes nothing: blocks, System RAM ranges, MemTotal" \
 	eval '[ "$(snap)" = "$before" ] && [ ! -e $MEM/memory$nr ]'
