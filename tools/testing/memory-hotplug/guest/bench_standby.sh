@@ -9,7 +9,7 @@
 # boots it with and without memory_hotplug.free_memmap_on_offline=1.
 #
 # memhp-qemu: -m 2G,slots=4,maxmem=24G
-# memhp-append: memhp_default_state=offline movablecore=1G
+# memhp-append: memhp_default_state=offline movablecore=1152M
 # memhp-timeout: 600
 . /kselftest/memory-hotplug/lib_memhp.sh
 
@@ -25,7 +25,8 @@ m1=$(memmap_kb) f1=$(meminfo_kb MemFree)
 echo "METRIC standby16_memmap_kb $((m1 - m0)) kB"
 echo "METRIC standby16_kernel_kb $((f0 - f1)) kB"
 
-# the top 1 GiB of boot memory, Movable: offline from the top down
+# 1 GiB of boot memory, Movable, from the top down (movablecore= is a
+# block more: the zone's first block may start in the kernel zone)
 want=$(((1 << 30) / BLOCK_SIZE)) done=0 t0=$(memtotal_kb)
 for b in $(blocks | sort -rn); do
 	[ $done -lt $want ] || break
