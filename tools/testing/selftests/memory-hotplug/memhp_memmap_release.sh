@@ -29,7 +29,7 @@
 . "$(dirname "$0")/lib_memhp.sh"
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 21
 
 P=/sys/module/memory_hotplug/parameters
 # a block's memmap: 64 bytes of struct page per 4 KiB page
@@ -112,6 +112,22 @@ for i in 1 2 3; do
 		offline ${V[@]} && [ "$(memmap)" -eq $memmap0 ] || { ok=; break; }
 done
 check "three more online/offline cycles build and release it each time" [ -n "$ok" ]
+
+# ---- a rebuild that cannot allocate ----------------------------------------------
+F=/sys/kernel/debug/fail_function
+# the next memmap allocation fails (fail_function, once)
+fail_memmap_once()
+{
+	echo 100 >$F/probability && echo 1 >$F/interval && echo 1 >$F/times &&
+		echo 0 >$F/space && echo 0 >$F/verbose && echo memmap_get >$F/inject
+}
+m=$(memmap) before=$(hotplug_state)
+fail_memmap_once
+got=$(try_write $MEM/memory${V[0]}/state online_movable)
+echo >$F/inject
+check "an online whose memmap cannot be rebuilt fails with ENOMEM ($got), changing nothing" \
+	eval '[ "$got" = ENOMEM ] && [ "$(memmap)" -eq $m ] &&
+	      [ "$(hotplug_state)" = "$before" ]'
 
 # ---- readers racing the release ------------------------------------------------
 # kpageflags, kpagecount, kpagecgroup, pagetypeinfo and page_owner read the
