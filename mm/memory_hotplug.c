@@ -538,6 +538,7 @@ MODULE_PARM_DESC(memmap_on_memory,
 		 "Hot-added memory carries its own memmap (Y/N/force; force may leave pages of each block unused)");
 #endif
 
+/* Read without a lock: each offline or hot-add acts on the value it reads. */
 static bool free_memmap_on_offline;
 module_param(free_memmap_on_offline, bool, 0644);
 MODULE_PARM_DESC(free_memmap_on_offline,

@@ -279,9 +279,15 @@ static void memmap_put(unsigned long pfn, unsigned long nr,
  * Activating and deactivating a part of a section
  */
 
-/*
- * Present, but its memmap was released (or, for a deferred hot-add, never
- * populated): no SECTION_HAS_MEM_MAP and no memmap pointer.
+/**
+ * memmap_released() - is a section present without a memmap?
+ * @ms: the section.
+ *
+ * Its memmap was released, or, for a deferred hot-add, never populated: no
+ * SECTION_HAS_MEM_MAP and no memmap pointer.
+ *
+ * Context: mem_hotplug_lock, or a section of the caller's own (KUnit).
+ * Return: true if so.
  */
 VISIBLE_IF_KUNIT bool memmap_released(struct mem_section *ms)
 {
@@ -451,7 +457,14 @@ void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
  * Releasing the memmap of offline sections, and rebuilding it
  */
 
-/* Whether @ms is offline, whole, and has its memmap: it can be released. */
+/**
+ * memmap_releasable() - can a section give its memmap back?
+ * @ms: the section.
+ *
+ * Context: mem_hotplug_lock, or a section of the caller's own (KUnit).
+ * Return: true when it is offline, whole (every subsection present) and
+ * has its memmap.
+ */
 VISIBLE_IF_KUNIT bool memmap_releasable(struct mem_section *ms)
 {
 	unsigned long *map = usage_map(ms);
@@ -461,7 +474,13 @@ VISIBLE_IF_KUNIT bool memmap_releasable(struct mem_section *ms)
 }
 EXPORT_SYMBOL_IF_KUNIT(memmap_releasable);
 
-/* First step of a release: readers stop trusting the memmap of @ms. */
+/**
+ * memmap_invalidate() - first step of a release
+ * @ms: the section; readers stop trusting its memmap (pfn_valid() false).
+ *
+ * Context: mem_hotplug_lock held for writing, or a section of the caller's
+ * own (KUnit).
+ */
 VISIBLE_IF_KUNIT void memmap_invalidate(struct mem_section *ms)
 {
 	WRITE_ONCE(ms->section_mem_map,
@@ -469,7 +488,14 @@ VISIBLE_IF_KUNIT void memmap_invalidate(struct mem_section *ms)
 }
 EXPORT_SYMBOL_IF_KUNIT(memmap_invalidate);
 
-/* Invalidated and not yet freed: the memmap pointer is still there. */
+/**
+ * memmap_invalidated() - is a section's release half done?
+ * @ms: the section.
+ *
+ * Context: mem_hotplug_lock, or a section of the caller's own (KUnit).
+ * Return: true when it is invalidated and its memmap not yet freed (the
+ * memmap pointer is still there).
+ */
 VISIBLE_IF_KUNIT bool memmap_invalidated(struct mem_section *ms)
 {
 	return present_section(ms) && !valid_section(ms) &&

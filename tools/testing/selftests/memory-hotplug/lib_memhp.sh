@@ -843,15 +843,26 @@ held_by_kernel_once()
 # just runs CMD.
 memmap_at_add()
 {
-	local p=/sys/module/memory_hotplug/parameters/free_memmap_on_offline v rc
+	local rc
 
-	[ -w $p ] || { "$@"; return; }
-	v=$(cat $p)
-	echo N >$p
+	memmap_switch_off
 	"$@"
 	rc=$?
-	echo "$v" >$p
+	memmap_switch_back
 	return $rc
+}
+# memmap_switch_off, memmap_switch_back: the same around several commands
+MEMMAP_SWITCH=/sys/module/memory_hotplug/parameters/free_memmap_on_offline
+memmap_switch_off()
+{
+	[ -w $MEMMAP_SWITCH ] || return 0
+	MEMMAP_WAS=$(cat $MEMMAP_SWITCH)
+	echo N >$MEMMAP_SWITCH
+}
+memmap_switch_back()
+{
+	[ -z "${MEMMAP_WAS:-}" ] || echo "$MEMMAP_WAS" >$MEMMAP_SWITCH
+	MEMMAP_WAS=
 }
 kmsg_bail() { echo "Bail out! $*" >&2; kill $$; exit 1; }
 kmsg_mark()

@@ -93,7 +93,7 @@ t1=$(memtotal_kb)
 # with free_memmap_on_offline the block's boot memmap, reserved at boot,
 # is given back (and counts in MemTotal from then on)
 freed=$(( (boot0 - $(sed -n 's/^nr_memmap_boot_pages //p' /proc/vmstat)) * 4 ))
-check "memory$B offlines; MemTotal drops by one block ($((t0 - t1)) kB, $freed kB of memmap freed)" \
+check "memory$B offlines; MemTotal drops by one block ($((t0 - t1)) kB, memmap freed: $freed kB)" \
 	eval '[ $rc -eq 0 ] && [ "$(state_of $B)" = offline ] &&
 	      [ $t1 -eq $((t0 - BLOCK_SIZE / 1024 + freed)) ]'
 check "offline memory$B lists Movable first, then the kernel zone ($(zones_of $B))" \

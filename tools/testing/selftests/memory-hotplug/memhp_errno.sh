@@ -52,7 +52,9 @@ errno_case probe ERANGE "over 64 bits" $MEM/probe $HUGE
 errno_case probe E2BIG "beyond what the kernel maps" $MEM/probe 0x7ffffff8000000
 # (the memmap is what cannot be allocated: with free_memmap_on_offline on,
 # a hot-add allocates none)
-memmap_at_add errno_case probe ENOMEM "no page to allocate" $MEM/probe $ADDR nopages
+memmap_switch_off
+errno_case probe ENOMEM "no page to allocate" $MEM/probe $ADDR nopages
+memmap_switch_back
 [ "$(try_write $MEM/probe $ADDR)" = OK ] && [ -e $MEM/memory$B ] ||
 	ktap_exit_fail_msg "the probe of $ADDR failed"
 errno_case probe EEXIST "memory is there" $MEM/probe $ADDR
