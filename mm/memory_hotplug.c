@@ -44,12 +44,14 @@
  * Compaction's scanners walk struct pages they hold no reference on and
  * must not sleep on mem_hotplug_lock, yet the memmap they read may be
  * poisoned (offline) or freed (remove) under them.  The rule for such a
- * walker (today: compaction): call memmap_walk_begin() before it decides
- * that a pfn is online memory of its zone (pfn_to_online_page(), or
- * zone->contiguous together with the zone's span), and memmap_walk_end()
- * after its last read of a struct page it found that way.  The section
+ * walker (compaction, the /proc pfn readers): call memmap_walk_begin()
+ * before it decides that a pfn is online memory of its zone
+ * (pfn_to_online_page(), or zone->contiguous together with the zone's
+ * span), and memmap_walk_end() after its last read of a struct page it
+ * found that way.  The section
  * between may sleep (cond_resched(), lock drops): it is an SRCU read-side
- * section, so a pfn found online stays readable to the end of it.  The
+ * section (memmap_walk_srcu, in mm/sparse_hotplug.c with the memmaps it
+ * guards), so a pfn found online stays readable to the end of it.  The
  * other side: an offline first marks its sections offline and clears
  * zone->contiguous, then waits for every walk that began earlier
  * (memmap_walkers_sync()), and only then shrinks the zone's span (a walk
@@ -90,7 +92,6 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/sched/isolation.h>
 #include <linux/slab.h>
-#include <linux/srcu.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
@@ -108,30 +109,6 @@ DEFINE_LOCK_GUARD_0(device_hotplug, lock_device_hotplug(), unlock_device_hotplug
 
 /* Protects the memory layout: sections, zone and node spans, memmaps. */
 DEFINE_STATIC_PERCPU_RWSEM(mem_hotplug_lock);
-
-/* Walks over unreferenced struct pages: see the DOC block above. */
-DEFINE_SRCU(memmap_walk_srcu);
-
-/**
- * memmap_walkers_sync() - wait for every memmap walk that has begun
- *
- * Called after a range stopped looking online (section flags, zone
- * contiguity) and before its span shrinks and its memmap is poisoned or
- * freed.
- *
- * Context: Process context; sleeps.  Not inside a memmap walk.
- */
-void memmap_walkers_sync(void)
-{
-	/*
-	 * Expedited: an offline of a block with memmap_on_memory waits
-	 * twice in a row (its pages, then its memmap pages), and a second
-	 * synchronize_srcu() that soon after the first takes a paced grace
-	 * period, jiffies long.  SRCU's expedited wait only polls the
-	 * readers' counters, without pauses; it disturbs no other CPU.
-	 */
-	synchronize_srcu_expedited(&memmap_walk_srcu);
-}
 
 /**
  * get_online_mems() - keep memory from going online or offline
@@ -538,28 +515,6 @@ MODULE_PARM_DESC(memmap_on_memory,
 		 "Hot-added memory carries its own memmap (Y/N/force; force may leave pages of each block unused)");
 #endif
 
-/* Read without a lock: each offline or hot-add acts on the value it reads. */
-static bool free_memmap_on_offline;
-module_param(free_memmap_on_offline, bool, 0644);
-MODULE_PARM_DESC(free_memmap_on_offline,
-		 "Offline memory gives back its memmap, rebuilt when it is onlined (default N)");
-
-/**
- * mhp_free_memmap_on_offline() - do offline blocks release their memmap?
- *
- * memory_hotplug.free_memmap_on_offline: blocks that go offline, and
- * memory added offline, keep no memmap (unless it lives in the block
- * itself, memmap_on_memory); onlining rebuilds it.  A block follows the
- * switch as it was when the block went offline or was added.
- *
- * Context: Any.
- * Return: the switch.
- */
-bool mhp_free_memmap_on_offline(void)
-{
-	return READ_ONCE(free_memmap_on_offline);
-}
-
 #ifndef arch_supports_memmap_on_memory
 /* Default: the memmap of a block must fill whole PMD mappings. */
 static bool arch_supports_memmap_on_memory(unsigned long vmemmap_size)
@@ -733,7 +688,7 @@ int __add_pages(int nid, unsigned long pfn, unsigned long nr_pages,
 	for (; pfn < end; pfn += chunk) {
 		chunk = to_section_end(pfn, end);
 		ret = sparse_add_section(nid, pfn, chunk, params->altmap,
-					 params->pgmap, params->defer_memmap);
+					 params->pgmap);
 		if (ret)
 			break;
 		cond_resched();
@@ -946,8 +901,6 @@ static noinline int map_with_devices(const struct hotadd *ha, u64 start,
 	struct mhp_params params = {
 		.pgprot = pgprot_mhp(PAGE_KERNEL),
 		.altmap = altmap,
-		/* a self-hosted memmap costs the kernel nothing while offline */
-		.defer_memmap = !altmap && mhp_free_memmap_on_offline(),
 	};
 	int ret;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Sparsemem sections that come and go at run time, for
- * CONFIG_SPARSEMEM_VMEMMAP.
+ * CONFIG_SPARSEMEM_VMEMMAP; the memmap release switch and the memmap
+ * walkers' SRCU, for every memory hotplug kernel.
  */
 
 /**
@@ -54,7 +55,8 @@
  * ended (memmap_walkers_sync()), and so did every RCU reader that checked
  * pfn_valid() with preemption disabled.
  *
- * Context: all of it runs with mem_hotplug_lock held for writing.
+ * Context: all of it runs with mem_hotplug_lock held for writing, but
+ * for the switch (any context) and memmap_walkers_sync().
  */
 
 #include <linux/bitmap.h>
@@ -63,8 +65,10 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/vmstat.h>
 #include <linux/xarray.h>
 
@@ -72,6 +76,69 @@
 
 #include "internal.h"
 #include "tests/hotplug_kunit_helpers.h"
+
+/* the switch is a memory_hotplug parameter, like the rest of the policy */
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "memory_hotplug."
+
+/* ------------------------------------------------------------------------
+ * The memmap release switch and the memmap walkers
+ */
+
+/* Read without a lock: each offline or hot-add acts on the value it reads. */
+static bool free_memmap_on_offline;
+module_param(free_memmap_on_offline, bool, 0644);
+MODULE_PARM_DESC(free_memmap_on_offline,
+		 "Offline memory gives back its memmap, rebuilt when it is onlined (default N)");
+
+/**
+ * mhp_free_memmap_on_offline() - do offline blocks release their memmap?
+ *
+ * memory_hotplug.free_memmap_on_offline: blocks that go offline, and
+ * memory added offline, keep no memmap (unless it lives in the block
+ * itself, memmap_on_memory); onlining rebuilds it.  A block follows the
+ * switch as it was when the block went offline or was added.
+ *
+ * Only a virtually mapped memmap can be given back: without
+ * CONFIG_SPARSEMEM_VMEMMAP the answer is always no.
+ *
+ * Context: Any.
+ * Return: the switch.
+ */
+bool mhp_free_memmap_on_offline(void)
+{
+	return IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) &&
+	       READ_ONCE(free_memmap_on_offline);
+}
+
+/*
+ * Walks over struct pages nobody holds a reference on (memmap_walk_begin()):
+ * the rule is in the DOC block of mm/memory_hotplug.c.
+ */
+DEFINE_SRCU(memmap_walk_srcu);
+
+/**
+ * memmap_walkers_sync() - wait for every memmap walk that has begun
+ *
+ * Called after a range stopped looking online (section flags, zone
+ * contiguity) and before its span shrinks and its memmap is poisoned or
+ * freed.
+ *
+ * Context: Process context; sleeps.  Not inside a memmap walk.
+ */
+void memmap_walkers_sync(void)
+{
+	/*
+	 * Expedited: an offline of a block with memmap_on_memory waits
+	 * twice in a row (its pages, then its memmap pages), and a second
+	 * synchronize_srcu() that soon after the first takes a paced grace
+	 * period, jiffies long.  SRCU's expedited wait only polls the
+	 * readers' counters, without pauses; it disturbs no other CPU.
+	 */
+	synchronize_srcu_expedited(&memmap_walk_srcu);
+}
+
+#ifdef CONFIG_SPARSEMEM_VMEMMAP	/* else mm/sparse.c adds and removes sections */
 
 /* ------------------------------------------------------------------------
  * Online / offline flags
@@ -392,12 +459,12 @@ static void section_publish(unsigned long nr)
  * @nr_pages: number of pfns, subsection aligned, within one section.
  * @altmap: where the memmap comes from (memmap_on_memory), or NULL.
  * @pgmap: ZONE_DEVICE pagemap (compound page geometry), or NULL.
- * @defer_memmap: a whole new section of memory gets its memmap only when it
- *	is onlined (sparse_memmap_restore()); it is present, with its memmap
- *	released, until then.
  *
  * The struct pages stay poisoned until onlining initialises them (unless
- * the altmap's memory is not accessible yet).
+ * the altmap's memory is not accessible yet).  With
+ * memory_hotplug.free_memmap_on_offline on, a whole new section of
+ * memory (neither altmap nor pgmap) gets no memmap until it is onlined
+ * (sparse_memmap_restore()): it is present, its memmap released.
  *
  * Context: Process context, mem_hotplug_lock held for writing.
  * Return: 0; -EEXIST if part of the range is present already; -ENOMEM.
@@ -405,17 +472,20 @@ static void section_publish(unsigned long nr)
 noinline int sparse_add_section(int nid, unsigned long start_pfn,
 				unsigned long nr_pages,
 				struct vmem_altmap *altmap,
-				struct dev_pagemap *pgmap, bool defer_memmap)
+				struct dev_pagemap *pgmap)
 {
 	bool poison = !altmap || !altmap->inaccessible;
 	unsigned long nr = pfn_to_section_nr(start_pfn);
+	bool defer_memmap;
 	int ret;
 
 	ret = sparse_index_init(nr, nid);
 	if (ret < 0)
 		return ret;
-	defer_memmap &= !altmap && !pgmap && nr_pages == PAGES_PER_SECTION &&
-			!early_section(__nr_to_section(nr));
+	/* memmap_on_memory and ZONE_DEVICE memmaps stay */
+	defer_memmap = mhp_free_memmap_on_offline() && !altmap && !pgmap &&
+		       nr_pages == PAGES_PER_SECTION &&
+		       !early_section(__nr_to_section(nr));
 	ret = section_activate(nid, start_pfn, nr_pages, defer_memmap, altmap,
 			       pgmap);
 	if (ret)
@@ -528,14 +598,14 @@ static void memmap_free(unsigned long section_pfn)
  * then the memmaps are freed.  Sections that are online, not whole (a boot
  * section with holes) or released already are left as they are.
  *
- * Context: Process context, mem_hotplug_lock held for writing; sleeps.
+ * Context: Process context, mem_hotplug_lock held for writing (the block's
+ * offline or failed online); sleeps.
  */
 void sparse_memmap_release(unsigned long pfn, unsigned long nr_pages)
 {
 	unsigned long end = pfn + nr_pages, cur;
 	bool any = false;
 
-	mem_hotplug_assert_held();
 	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
 		if (!memmap_releasable(__pfn_to_section(cur)))
 			continue;
@@ -599,7 +669,8 @@ static int memmap_repopulate(int nid, unsigned long pfn)
  * nothing: on failure the memmaps populated by this call are freed and
  * the sections stay released.
  *
- * Context: Process context, mem_hotplug_lock held for writing.
+ * Context: Process context, mem_hotplug_lock held for writing (the block's
+ * online).
  * Return: 1 when a section was rebuilt, 0 when none was released, -ENOMEM.
  */
 noinline int sparse_memmap_restore(int nid, unsigned long pfn,
@@ -609,7 +680,6 @@ noinline int sparse_memmap_restore(int nid, unsigned long pfn,
 	bool any = false;
 	int ret;
 
-	mem_hotplug_assert_held();
 	for (cur = pfn; cur < end; cur += PAGES_PER_SECTION) {
 		if (!memmap_released(__pfn_to_section(cur)))
 			continue;
@@ -628,3 +698,5 @@ noinline int sparse_memmap_restore(int nid, unsigned long pfn,
 	return any;
 }
 ALLOW_ERROR_INJECTION(sparse_memmap_restore, ERRNO);
+
+#endif /* CONFIG_SPARSEMEM_VMEMMAP */

@@ -116,14 +116,11 @@ extern u64 max_mem_size;
  * @pgprot: protection of the new direct-map page tables (required).
  * @altmap: where the memmap comes from, or NULL for regular allocations.
  * @pgmap: the ZONE_DEVICE owner of the range, or NULL.
- * @defer_memmap: the range's whole sections get their memmap when they are
- *	onlined, not now (memory_hotplug.free_memmap_on_offline).
  */
 struct mhp_params {
 	pgprot_t pgprot;
 	struct vmem_altmap *altmap;
 	struct dev_pagemap *pgmap;
-	bool defer_memmap;
 };
 
 int arch_add_memory(int nid, u64 start, u64 size, struct mhp_params *params);
@@ -147,13 +144,26 @@ static inline int add_pages(int nid, unsigned long start_pfn,
 }
 #endif
 int sparse_add_section(int nid, unsigned long pfn, unsigned long nr_pages,
-		       struct vmem_altmap *altmap, struct dev_pagemap *pgmap,
-		       bool defer_memmap);
+		       struct vmem_altmap *altmap, struct dev_pagemap *pgmap);
 void sparse_remove_section(unsigned long pfn, unsigned long nr_pages,
 			   struct vmem_altmap *altmap, struct dev_pagemap *pgmap);
+bool mhp_free_memmap_on_offline(void);
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
 void sparse_memmap_release(unsigned long pfn, unsigned long nr_pages);
 int sparse_memmap_restore(int nid, unsigned long pfn, unsigned long nr_pages);
-bool mhp_free_memmap_on_offline(void);
+#else
+/* a memmap that is not virtually mapped is never given back */
+static inline void sparse_memmap_release(unsigned long pfn,
+					 unsigned long nr_pages)
+{
+}
+
+static inline int sparse_memmap_restore(int nid, unsigned long pfn,
+					unsigned long nr_pages)
+{
+	return 0;
+}
+#endif
 struct page *sparse_decode_mem_map(unsigned long coded_mem_map,
 				   unsigned long pnum);
 void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
