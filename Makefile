@@ -35,6 +35,8 @@
 #   PROFILE=release        the kernels without debugging options that make bench
 #                          measures first (memhp-release.config), in build/release
 #   APPEND="kmemleak=off"  more kernel command line for every guest (MEMHP_APPEND)
+#   GUESTS=N               make check: up to N guests at once (default: one
+#                          per host CPU; memhp-alone scenarios run alone)
 #   JOBS=N                 parallel build jobs
 
 IMPL ?= ours
@@ -51,6 +53,9 @@ $(error PROFILE=$(PROFILE): the profiles are PROFILE=debug and PROFILE=release)
 endif
 export MEMHP_BUILD ?= $(CURDIR)/build
 export MEMHP_APPEND := $(strip $(APPEND) $(if $(FAULTS),memhp.faults=$(FAULTS)))
+ifdef GUESTS
+export MEMHP_GUESTS := $(GUESTS)
+endif
 ifdef BASE_SHA256
 export MEMHP_BASE_SHA256 := $(BASE_SHA256)
 endif
@@ -82,7 +87,7 @@ COMPAT_DEPS := universal-ctags gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu \
 all: kernel
 
 help:
-	@sed -n '3,38p' Makefile
+	@sed -n '3,40p' Makefile
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"

@@ -18,6 +18,9 @@ to start QEMU:
     #                                                     debug profile only;
     #                                                     replaces the above)
     # memhp-soak: CYCLES SECONDS                         (a soak: see soak_plan())
+    # memhp-alone: REASON         (no other guest may run beside this one:
+    #                              races and stress that need both vCPUs
+    #                              on host CPUs of their own; see Entries)
     # memhp-console-ok: REGEX     (console lines the scenario causes on purpose;
     #                              the first stack dump within 30 lines
     #                              after such a line is expected too)
@@ -37,7 +40,10 @@ the kernel console of each boot in build/IMPL/results/NAME.log and fail the
 scenario when the console shows a kernel warning or any other report of
 BAD_CONSOLE (a console line a scenario causes on purpose is named by its
 memhp-console-ok header), when the guest does not finish in time, or when
-it prints more or fewer results than its plan.  Every wait has a timeout:
+it prints more or fewer results than its plan.  make check boots up to
+one guest per host CPU at once (MEMHP_GUESTS, make check GUESTS=N) and
+prints each scenario's results in order, as the scenarios before it have
+ended.  Every wait has a timeout:
 QEMU's start, each QMP reply (QMP_TIMEOUT), QEMU's exit and the console
 reader's end (REAP_TIMEOUT).
 
@@ -387,9 +393,19 @@ def expand_aml(qemu_args):
         os.makedirs(outdir, exist_ok=True)
         if not os.path.exists(out) or \
                 os.path.getmtime(out) < os.path.getmtime(src):
+            # (what iasl says goes into the reason, not into the output
+            # of another scenario running beside this one)
             try:
-                subprocess.run(["iasl", "-p", out[:-4], src], check=True,
-                               stdout=subprocess.DEVNULL, timeout=120)
+                res = subprocess.run(["iasl", "-p", out[:-4], src],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True,
+                                     timeout=120)
+                said = (res.stderr.strip().splitlines() or [""])[-1]
+                if res.returncode:
+                    raise GuestError("iasl could not compile %s (exit %d%s)"
+                                     % (os.path.relpath(src, TOP),
+                                        res.returncode,
+                                        ": " + said if said else ""))
             except (OSError, subprocess.SubprocessError) as err:
                 raise GuestError("iasl could not compile %s (%s)" %
                                  (os.path.relpath(src, TOP), err))
@@ -663,6 +679,24 @@ class Guest:
         return "QEMU exited (rc %s) before the guest finished" % rc
 
 
+# The guests booted and not yet stopped (boot()), for an interrupted
+# make check to stop them, and whether it was: no guest starts after.
+# Both guarded by LIVE_LOCK.
+LIVE = set()
+LIVE_STOPPED = [False]
+LIVE_LOCK = threading.Lock()
+
+
+def kill_live_guests():
+    """Kill the QEMU of every guest still running (make check was
+    interrupted) and start no more; the boots end as their QEMU exited."""
+    with LIVE_LOCK:
+        LIVE_STOPPED[0] = True
+        for guest in LIVE:
+            if guest.proc and guest.proc.poll() is None:
+                guest.proc.kill()
+
+
 def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
          console_ok=None):
     """Boot one guest and serve it to its end; the stopped Guest.  Once its
@@ -677,9 +711,14 @@ def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
     # reboots, one that is going down gets time to print its last words,
     # a hung one (or a Ctrl-C) is stopped at once
     grace = 0
+    with LIVE_LOCK:
+        LIVE.add(guest)
+        stopped = LIVE_STOPPED[0]
     try:
         if console_ok:
             guest.console_ok = re.compile(console_ok)
+        if stopped:
+            raise GuestError("make check was interrupted before this boot")
         guest.start()
         if guest.serve(timeout):
             grace = 20
@@ -693,6 +732,8 @@ def boot(impl, name, qemu_args, append, log_path, timeout, echo=None,
         if guest.ended == "error":
             guest._logline("# memhp: ", guest.error)
         guest.finish(grace)
+        with LIVE_LOCK:
+            LIVE.discard(guest)
     return guest
 
 
@@ -903,19 +944,20 @@ def kselftest_must_pass(impl, results):
               "; not so: " + " ".join(odd) if odd else ""), "")]
 
 
-def run_scenario(impl, name, meta=None):
+def run_scenario(impl, name, meta=None, echo=show_progress):
     """Boot scenario NAME (its header lines, or META) and judge it:
     (results, notes, seconds), results being (status, description, extra)
-    cases.  Never raises: an unexpected error is a failed case."""
+    cases; ECHO gets each line of the guest's output as it comes.  Never
+    raises: an unexpected error is a failed case."""
     start = time.time()
     try:
-        return judge_scenario(impl, name, meta)
+        return judge_scenario(impl, name, meta, echo)
     except Exception as err:
         return ([("fail", harness_error(err), "")], [],
                 time.time() - start)
 
 
-def judge_scenario(impl, name, meta):
+def judge_scenario(impl, name, meta, echo):
     if meta is None:
         meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
     short = name[len("memhp_"):] if name.startswith("memhp_") else name
@@ -930,7 +972,7 @@ def judge_scenario(impl, name, meta):
     guest = boot(impl, name, meta["qemu"],
                  (meta["append"] + " " + soak_append).strip(), log,
                  (meta["timeout"] + soak_seconds) * TIME_SCALE,
-                 echo=show_progress, console_ok=meta.get("console-ok"))
+                 echo=echo, console_ok=meta.get("console-ok"))
     took = time.time() - start
     plan, results = parse_ktap(guest.out)
     notes = []
@@ -1127,34 +1169,173 @@ def ktap_text(desc):
     return " ".join(desc.replace("#", "").split())
 
 
-def cmd_check(impl, names):
-    todo = scenarios(names)
-    totals = {"pass": 0, "fail": 0, "skip": 0}
-    xfailed = 0
-    xfail_ran = False
-    print("KTAP version 1")
-    print("# memhp scenarios, IMPL=%s" % impl)
-    print("1..%d" % len(todo))
-    t0 = time.time()
-    for i, name in enumerate(todo, 1):
-        short = name[len("memhp_"):] if name.startswith("memhp_") else name
-        print("    KTAP version 1\n    # Subtest: %s" % short, flush=True)
-        mark, reason = None, ""
+def guest_slots():
+    """How many guests make check runs at once: MEMHP_GUESTS (make check
+    GUESTS=N), else one per host CPU.  A scenario's guest mostly keeps one
+    of its vCPUs busy at a time, so two guests share two host CPUs well;
+    the scenarios that need both vCPUs running at once say so in their
+    header ("# memhp-alone: REASON") and run with no other guest beside
+    them."""
+    try:
+        slots = int(os.environ.get("MEMHP_GUESTS") or 0)
+    except ValueError:
+        slots = 0
+    if slots > 0:
+        return slots
+    cpus = len(os.sched_getaffinity(0))
+    return max(1, min(cpus, host_free_gib() // GUEST_GIB))
+
+
+# What one scenario's guest may take of host memory: its largest -m and the
+# hot-plugged memory it touches (a default-sized make check keeps the
+# number of guests within what the host has free).
+GUEST_GIB = 4
+
+
+def host_free_gib():
+    """The host's MemAvailable in GiB (1 when it cannot be read)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) >> 20
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1
+
+
+def entry_alone(name):
+    """Whether entry NAME must have the host to itself (memhp-alone).  The
+    harness's own entries share it: kselftest's copies of the race
+    scenarios check that the collection runs in one guest; their own
+    entries are the races."""
+    if name in (HARNESS, KSELFTEST, KUNIT_PY):
+        return False
+    try:
+        return "alone" in scenario_meta(os.path.join(GUEST_DIR,
+                                                     name + ".sh"))
+    except (OSError, ValueError):
+        return False    # run_entry() reports the unreadable header
+
+
+def run_entry(impl, name, echo):
+    """Run one entry of make check and never raise: (results, notes, mark,
+    reason, remarks), MARK and REASON being the scenario's upstream mark
+    and REMARKS notes for before its plan line."""
+    mark, reason, remarks = None, "", []
+    try:
         if name == HARNESS:
             results, notes = check_harness(impl)
         elif name == KUNIT_PY:
             results, notes = check_kunit_py(impl)
         elif name == KSELFTEST:
             results, notes, _ = run_scenario(impl, name,
-                                             kselftest_meta(impl))
+                                             kselftest_meta(impl), echo)
         else:
             try:
                 meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
                 mark, reason = upstream_mark(impl, meta)
             except (OSError, ValueError) as err:
                 meta = None     # run_scenario() reports it
-                print("    # %s" % err)
-            results, notes, _ = run_scenario(impl, name, meta)
+                remarks.append(str(err))
+            results, notes, _ = run_scenario(impl, name, meta, echo)
+    except Exception as err:    # a bug of ours: this entry fails, not the run
+        results, notes = [("fail", harness_error(err), "")], []
+    return results, notes, mark, reason, remarks
+
+
+class Entries:
+    """The entries of one make check, run up to SLOTS at a time, reported
+    in their own order: an entry's KTAP block is printed once it and every
+    entry before it have ended.  An entry that starts when every entry
+    before it has been reported prints its subtest header at once and
+    shows its progress lines (a soak's cycles) as they come; the others
+    keep them for their log."""
+
+    def __init__(self, impl, todo, slots):
+        self.impl, self.todo, self.slots = impl, todo, slots
+        self.alone = [entry_alone(n) for n in todo]
+        self.lock = threading.Condition()
+        self.running = {}       # index -> name, of the entries running
+        self.ended = {}         # index -> run_entry() result, not reported
+        self.headed = set()     # indices whose subtest header is printed
+        self.started = self.reported = 0
+
+    def header(self, i):
+        name = self.todo[i]
+        short = name[len("memhp_"):] if name.startswith("memhp_") else name
+        print("    KTAP version 1\n    # Subtest: %s" % short, flush=True)
+        self.headed.add(i)
+
+    def can_start(self, i):
+        """Under the lock: whether entry I may start now."""
+        if len(self.running) >= self.slots:
+            return False
+        if self.running and (self.alone[i] or
+                             any(self.alone[j] for j in self.running)):
+            return False
+        # the same scenario twice at once would share its sockets and log
+        return self.todo[i] not in self.running.values()
+
+    def work(self, i, echo):
+        out = ([("fail", "harness error: the entry's thread ended early",
+                 "")], [], None, "", [])
+        try:
+            out = run_entry(self.impl, self.todo[i], echo)
+        finally:
+            with self.lock:
+                del self.running[i]
+                self.ended[i] = out
+                self.lock.notify_all()
+
+    def run(self, report):
+        """Run every entry; REPORT(index, outcome) prints each in order."""
+        with self.lock:
+            while self.reported < len(self.todo):
+                while self.reported in self.ended:
+                    i = self.reported
+                    if i not in self.headed:
+                        self.header(i)
+                    report(i, self.ended.pop(i))
+                    self.reported += 1
+                while (self.started < len(self.todo) and
+                       self.can_start(self.started)):
+                    i = self.started
+                    echo = None
+                    if i == self.reported:
+                        self.header(i)
+                        echo = show_progress
+                    self.running[i] = self.todo[i]
+                    threading.Thread(target=self.work, args=(i, echo),
+                                     daemon=True).start()
+                    self.started += 1
+                if self.reported < len(self.todo):
+                    self.lock.wait()
+
+
+def cmd_check(impl, names):
+    todo = scenarios(names)
+    totals = {"pass": 0, "fail": 0, "skip": 0}
+    xfailed = 0
+    xfail_ran = False
+    slots = guest_slots()
+    try:
+        accel_args()    # probed once, before guests start side by side
+    except Exception:   # each boot then fails with the reason
+        pass
+    print("KTAP version 1")
+    print("# memhp scenarios, IMPL=%s, up to %d guest%s at once" %
+          (impl, slots, "" if slots == 1 else "s"))
+    print("1..%d" % len(todo))
+    t0 = time.time()
+
+    def report(i, outcome):
+        nonlocal xfailed, xfail_ran
+        name = todo[i]
+        short = name[len("memhp_"):] if name.startswith("memhp_") else name
+        results, notes, mark, reason, remarks = outcome
+        for r in remarks:
+            print("    # " + r)
         xfail = mark == "xfail"
         xfail_ran = xfail_ran or xfail
         print("    1..%d" % len(results))
@@ -1170,11 +1351,22 @@ def cmd_check(impl, names):
         for n in notes:
             print("    # " + n)
         ok = all(r[0] != "fail" for r in results)
-        line = "%s %d %s" % ("ok" if ok else "not ok", i, short)
+        line = "%s %d %s" % ("ok" if ok else "not ok", i + 1, short)
         if xfail:
             line += (" # TODO expected failure on stock%s: %s" %
                      (", passed this run" if ok else "", reason))
         print(line, flush=True)
+
+    entries = Entries(impl, todo, slots)
+    try:
+        entries.run(report)
+    except KeyboardInterrupt:
+        # the guests must not outlive the run; what has not been reported
+        # counts as one failure
+        kill_live_guests()
+        print("# interrupted: %d of %d entries reported" %
+              (entries.reported, len(todo)))
+        totals["fail"] += 1
     print("# IMPL=%s: %d scenarios in %.0f s" % (impl, len(todo),
                                                   time.time() - t0))
     if xfail_ran:

@@ -14,6 +14,7 @@
 #
 # memhp-append: movablecore=512M
 # memhp-timeout: 600
+# memhp-alone: two compacting shells race offline on both vCPUs
 # memhp-upstream: xfail stock's compaction reads a memmap offline poisoned (oops in its scanner)
 . "$(dirname "$0")/lib_memhp.sh"
 

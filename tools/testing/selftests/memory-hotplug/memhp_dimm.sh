@@ -17,14 +17,14 @@ udevadm monitor --kernel --subsystem-match=memory >/tmp/uevents 2>&1 &
 MON=$!
 sleep 1
 
-# uevents ACTION BLOCK...: the monitor saw ACTION for each block.
+# uevents ACTION BLOCK...: the monitor saw ACTION for each block (within
+# 10 s: it writes what it read a moment later).
 uevents()
 {
 	local action=$1 b
 	shift
-	sleep 0.5
 	for b in "$@"; do
-		grep -q "KERNEL\[.*\] $action .*/memory$b (memory)" /tmp/uevents ||
+		wait_until 10 grep -q "KERNEL\[.*\] $action .*/memory$b (memory)" /tmp/uevents ||
 			{ echo "# no '$action' uevent for memory$b"; return 1; }
 	done
 }

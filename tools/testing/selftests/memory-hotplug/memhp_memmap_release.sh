@@ -25,6 +25,7 @@
 # memhp-append: memhp_default_state=offline memory_hotplug.free_memmap_on_offline=1
 # memhp-append: memory_hotplug.memmap_on_memory=1 movablecore=384M page_owner=on
 # memhp-timeout: 600
+# memhp-alone: pfn readers race the memmap's release on both vCPUs
 # memhp-upstream: xfail stock keeps the memmap of offline memory (it has no free_memmap_on_offline)
 . "$(dirname "$0")/lib_memhp.sh"
 

@@ -18,6 +18,7 @@
 # memhp-needs: qmp
 # memhp-qemu: -m 3G,slots=4,maxmem=16G
 # memhp-timeout: 400
+# memhp-alone: churn on one vCPU while the other offlines
 . "$(dirname "$0")/lib_memhp.sh"
 
 ROUNDS=40

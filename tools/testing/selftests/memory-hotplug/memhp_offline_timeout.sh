@@ -15,6 +15,7 @@
 # memhp-needs: qmp
 # memhp-qemu: -m 2G,slots=4,maxmem=16G
 # memhp-timeout: 300
+# memhp-alone: it times offlines against offline_timeout_ms
 # memhp-upstream: xfail stock has no offline_timeout_ms: such an offline runs until a signal
 . "$(dirname "$0")/lib_memhp.sh"
 

@@ -14,6 +14,7 @@
 # memhp-qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0
 # memhp-append: memhp_default_state=online_movable
 # memhp-timeout: 600
+# memhp-alone: pfn walkers race hot-remove on both vCPUs
 # memhp-upstream: xfail stock oopses when compaction races a hot-remove (poisoned memmap)
 WALKERS=1 CYCLES=32
 . "$(dirname "$0")/memhp_sections.sh"

@@ -40,6 +40,7 @@
 # memhp-append: kmemleak=on
 # memhp-soak: 16 10
 # memhp-timeout: 420
+# memhp-alone: load on both vCPUs through every cycle
 # memhp-upstream: xfail stock oopses when compaction races a hot-remove
 # memhp-upstream-debug: xfail stock oopses when compaction races a hot-remove, and its
 # memhp-upstream-debug: kmemleak oopses scanning the relocated initrd it freed (mem= guest)
