@@ -1247,7 +1247,9 @@ def run_entry(impl, name, echo):
 class Entries:
     """The entries of one make check, run up to SLOTS at a time, reported
     in their own order: an entry's KTAP block is printed once it and every
-    entry before it have ended.  An entry that starts when every entry
+    entry before it have ended.  The memhp-alone entries run first, one
+    by one, so that no slot idles while the others drain before one of
+    them; then the rest in order.  An entry that starts when every entry
     before it has been reported prints its subtest header at once and
     shows its progress lines (a soak's cycles) as they come; the others
     keep them for their log."""
@@ -1255,11 +1257,13 @@ class Entries:
     def __init__(self, impl, todo, slots):
         self.impl, self.todo, self.slots = impl, todo, slots
         self.alone = [entry_alone(n) for n in todo]
+        # the order they start in
+        self.order = sorted(range(len(todo)), key=lambda i: not self.alone[i])
         self.lock = threading.Condition()
         self.running = {}       # index -> name, of the entries running
         self.ended = {}         # index -> run_entry() result, not reported
         self.headed = set()     # indices whose subtest header is printed
-        self.started = self.reported = 0
+        self.started = self.reported = 0     # counts, of order and todo
 
     def header(self, i):
         name = self.todo[i]
@@ -1299,8 +1303,8 @@ class Entries:
                     report(i, self.ended.pop(i))
                     self.reported += 1
                 while (self.started < len(self.todo) and
-                       self.can_start(self.started)):
-                    i = self.started
+                       self.can_start(self.order[self.started])):
+                    i = self.order[self.started]
                     echo = None
                     if i == self.reported:
                         self.header(i)
