@@ -944,6 +944,12 @@ def kselftest_must_pass(impl, results):
               "; not so: " + " ".join(odd) if odd else ""), "")]
 
 
+def short_name(name):
+    """NAME without its memhp_ prefix: the scenario's name in KTAP and in
+    its log's file name."""
+    return name[len("memhp_"):] if name.startswith("memhp_") else name
+
+
 def run_scenario(impl, name, meta=None, echo=show_progress):
     """Boot scenario NAME (its header lines, or META) and judge it:
     (results, notes, seconds), results being (status, description, extra)
@@ -960,7 +966,7 @@ def run_scenario(impl, name, meta=None, echo=show_progress):
 def judge_scenario(impl, name, meta, echo):
     if meta is None:
         meta = scenario_meta(os.path.join(GUEST_DIR, name + ".sh"))
-    short = name[len("memhp_"):] if name.startswith("memhp_") else name
+    short = short_name(name)
     mark, reason = upstream_mark(impl, meta)
     if mark == "skip":
         return [("skip", short, reason)], [], 0.0
@@ -1171,7 +1177,8 @@ def ktap_text(desc):
 
 def guest_slots():
     """How many guests make check runs at once: MEMHP_GUESTS (make check
-    GUESTS=N), else one per host CPU.  A scenario's guest mostly keeps one
+    GUESTS=N), else one per CPU we may run on, no more than the host's
+    free memory holds (GUEST_GIB each).  A scenario's guest mostly keeps one
     of its vCPUs busy at a time, so two guests share two host CPUs well;
     the scenarios that need both vCPUs running at once say so in their
     header ("# memhp-alone: REASON") and run with no other guest beside
@@ -1267,7 +1274,7 @@ class Entries:
 
     def header(self, i):
         name = self.todo[i]
-        short = name[len("memhp_"):] if name.startswith("memhp_") else name
+        short = short_name(name)
         print("    KTAP version 1\n    # Subtest: %s" % short, flush=True)
         self.headed.add(i)
 
@@ -1336,7 +1343,7 @@ def cmd_check(impl, names):
     def report(i, outcome):
         nonlocal xfailed, xfail_ran
         name = todo[i]
-        short = name[len("memhp_"):] if name.startswith("memhp_") else name
+        short = short_name(name)
         results, notes, mark, reason, remarks = outcome
         for r in remarks:
             print("    # " + r)
